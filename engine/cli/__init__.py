@@ -1,0 +1,6 @@
+"""CLI command modules; each exposes register(subparsers) and sets `func` on its parsers."""
+
+COMMAND_MODULES = (
+    "engine.cli.data_cmd",  # sync, data list|validate|import, db upgrade
+    "engine.cli.research_cmd",  # backtest, sweep, walkforward, lookahead, strategies
+)

@@ -1,0 +1,93 @@
+"""Settings: one frozen object built from the config file, then the environment (which wins)."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_WATCHLIST = (
+    "RELIANCE.NS",
+    "TCS.NS",
+    "INFY.NS",
+    "HDFCBANK.NS",
+    "ICICIBANK.NS",
+    "^NSEI",
+    "AAPL",
+    "BTC-USD",
+)
+
+
+def config_path() -> Path:
+    """The TOML config file: $QUANTDESK_CONFIG, else quantdesk.toml at the project root."""
+    return Path(os.environ.get("QUANTDESK_CONFIG", ROOT / "quantdesk.toml"))
+
+
+class Settings(BaseSettings):
+    """Quantdesk settings. Environment variables are QUANTDESK_<NAME> (DATABASE_URL also works)."""
+
+    model_config = SettingsConfigDict(env_prefix="QUANTDESK_", frozen=True, extra="ignore")
+
+    database_url: str = Field(
+        default=f"sqlite:///{ROOT / 'data' / 'quantdesk.db'}",
+        validation_alias=AliasChoices("QUANTDESK_DATABASE_URL", "DATABASE_URL", "database_url"),
+    )
+    watchlist: tuple[str, ...] = DEFAULT_WATCHLIST
+    provider: str = "yfinance"  # yfinance | demo
+    default_interval: str = "1d"
+    history_start: str = "2015-01-01"
+    demo_fallback: bool = True
+    strategies_dir: Path = ROOT / "strategies"
+    sync_overlap_bars: int = 3
+    provider_min_interval_s: float = 0.5  # throttle between provider requests
+    retry_attempts: int = 4
+    retry_base_wait_s: float = 1.0
+    scheduler: str = "thread"  # thread | worker | off
+
+    @field_validator("watchlist", mode="before")
+    @classmethod
+    def _split_watchlist(cls, v: object) -> object:
+        if isinstance(v, str):
+            return tuple(s.strip().upper() for s in v.split(",") if s.strip())
+        return v
+
+    @field_validator("provider")
+    @classmethod
+    def _known_provider(cls, v: str) -> str:
+        if v not in {"yfinance", "demo"}:
+            raise ValueError(f"provider must be 'yfinance' or 'demo', not {v!r}")
+        return v
+
+    @field_validator("scheduler")
+    @classmethod
+    def _known_scheduler(cls, v: str) -> str:
+        if v not in {"thread", "worker", "off"}:
+            raise ValueError(f"scheduler must be 'thread', 'worker' or 'off', not {v!r}")
+        return v
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=config_path())
+        return (init_settings, env_settings, toml)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (call `get_settings.cache_clear()` after changing the environment)."""
+    return Settings()
