@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -41,7 +43,7 @@ class Settings(BaseSettings):
         default=f"sqlite:///{ROOT / 'data' / 'quantdesk.db'}",
         validation_alias=AliasChoices("QUANTDESK_DATABASE_URL", "DATABASE_URL", "database_url"),
     )
-    watchlist: tuple[str, ...] = DEFAULT_WATCHLIST
+    watchlist: Annotated[tuple[str, ...], NoDecode] = DEFAULT_WATCHLIST  # env: comma-separated
     provider: str = "yfinance"  # yfinance | demo
     default_interval: str = "1d"
     history_start: str = "2015-01-01"
