@@ -1,0 +1,94 @@
+"""Drawdown figures from an equity curve: the underwater series, its depth, its length, and Calmar."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from engine.metrics._inputs import check_periods_per_year, clean_equity
+from engine.metrics.returns import cagr
+
+
+@dataclass(frozen=True)
+class DrawdownDuration:
+    """The longest drawdown: from the peak bar to the recovery bar (or the last bar if not recovered)."""
+
+    bars: int
+    days: float  # calendar days between peak and end; NaN without a DatetimeIndex
+    peak: Any = None  # index label of the peak bar; None when the curve never fell below a peak
+    end: Any = None  # index label of the recovery bar, or of the last bar when not recovered
+    recovered: bool = True
+
+
+def drawdown_series(equity: pd.Series) -> pd.Series:
+    """Drawdown per bar as a decimal <= 0: equity / running peak - 1 (the first bar anchors the peak).
+
+    NaN bars are dropped. Raises DataError for empty, non-positive or unsorted equity.
+    """
+    values = clean_equity(equity)
+    return (values / values.cummax() - 1.0).rename("drawdown")
+
+
+def max_drawdown(equity: pd.Series) -> float:
+    """Deepest drawdown as a negative decimal (0.0 if the curve never fell). Raises DataError."""
+    return float(drawdown_series(equity).min())
+
+
+def max_drawdown_duration(equity: pd.Series) -> DrawdownDuration:
+    """The longest peak-to-recovery stretch, or peak-to-last-bar if the final drawdown is not recovered.
+
+    "Longest" is by calendar time when the index holds timestamps (ties broken by bar count), by bar
+    count otherwise. Raises DataError for unusable equity.
+    """
+    values = clean_equity(equity)
+    v = values.to_numpy()
+    underwater = v < np.maximum.accumulate(v)
+    if not underwater.any():
+        days = 0.0 if isinstance(values.index, pd.DatetimeIndex) else math.nan
+        return DrawdownDuration(bars=0, days=days)
+    candidates = []
+    for start, stop in _runs(underwater):
+        peak_pos = start - 1  # bar 0 is never underwater, so a run always has a peak before it
+        recovered = stop < len(v)
+        end_pos = stop if recovered else len(v) - 1
+        candidates.append(
+            DrawdownDuration(
+                bars=end_pos - peak_pos,
+                days=_days_between(values.index, peak_pos, end_pos),
+                peak=values.index[peak_pos],
+                end=values.index[end_pos],
+                recovered=recovered,
+            )
+        )
+    return max(candidates, key=_length_key)  # the first of equally long drawdowns
+
+
+def calmar(equity: pd.Series, periods_per_year: int = 252) -> float:
+    """Calmar ratio: CAGR / |max drawdown| (empyrical `calmar_ratio`); NaN when there is no drawdown."""
+    check_periods_per_year(periods_per_year)
+    mdd = max_drawdown(equity)
+    if not mdd < 0:
+        return math.nan
+    ratio = cagr(equity, periods_per_year) / abs(mdd)
+    return ratio if math.isfinite(ratio) else math.nan
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """(start, stop) positions of each run of True values; stop is exclusive."""
+    padded = np.concatenate([[False], mask, [False]]).astype(np.int8)
+    edges = np.flatnonzero(np.diff(padded))
+    return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
+
+
+def _days_between(index: pd.Index, first: int, last: int) -> float:
+    if not isinstance(index, pd.DatetimeIndex):
+        return math.nan
+    return float((index[last] - index[first]).total_seconds() / 86400.0)
+
+
+def _length_key(d: DrawdownDuration) -> tuple[float, int]:
+    return (0.0 if math.isnan(d.days) else d.days, d.bars)
