@@ -66,7 +66,8 @@ class Signals:
     take_profit: pd.Series | None = None
     trailing_pct: float | None = None
     strength: pd.Series | None = None
-    extras: dict[str, pd.Series] = field(default_factory=dict)  # indicators worth plotting
+    extras: dict[str, pd.Series] = field(default_factory=dict)  # price-scale lines worth plotting
+    oscillators: dict[str, pd.Series] = field(default_factory=dict)  # own-scale lines: a lower pane
 
 
 class Strategy:

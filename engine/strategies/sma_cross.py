@@ -1,0 +1,60 @@
+"""Moving-average crossover on simple moving averages: long when the fast SMA crosses above the slow one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from engine.errors import ParameterError
+from engine.indicators import atr, crossover, crossunder, sma
+from engine.strategies.base import Param, Signals, Strategy
+from engine.strategies.common import ALLOW_SHORT, RISK_PARAMS, build_signals, gap_strength, require_columns
+from engine.strategies.registry import register
+
+ATR_PERIOD = 14  # scales the strength: the gap between the averages measured in ATRs
+
+
+@register
+class SmaCross(Strategy):
+    name = "sma_cross"
+    title = "SMA crossover"
+    description = (
+        "Buys when the fast simple moving average of the close crosses above the slow one and sells when "
+        "it crosses back below; optionally shorts the opposite cross. Strength is the gap between the "
+        "averages in ATR(14) units, capped at 1."
+    )
+    params = (
+        Param("fast", int, 10, 2, 100, 2, help="Bars in the fast moving average; must be below slow."),
+        Param("slow", int, 30, 5, 300, 5, help="Bars in the slow moving average."),
+        ALLOW_SHORT,
+        *RISK_PARAMS,
+    )
+    label = "SMA"
+
+    def validate(self, p: dict[str, Any]) -> None:
+        if p["fast"] >= p["slow"]:
+            raise ParameterError(f"fast ({p['fast']}) must be smaller than slow ({p['slow']}).")
+
+    def warmup(self) -> int:
+        return max(self.p["slow"], ATR_PERIOD) + 1
+
+    def average(self, close: pd.Series, period: int) -> pd.Series:
+        return sma(close, period)
+
+    def signals(self, bars: pd.DataFrame) -> Signals:
+        require_columns(bars, ("high", "low", "close"), self.name)
+        close = bars["close"]
+        fast, slow = self.average(close, self.p["fast"]), self.average(close, self.p["slow"])
+        up, down = crossover(fast, slow), crossunder(fast, slow)
+        scale = atr(bars["high"], bars["low"], close, ATR_PERIOD)
+        return build_signals(
+            bars,
+            self.p,
+            entries_long=up,
+            exits_long=down,
+            entries_short=down,
+            exits_short=up,
+            strength=gap_strength(fast - slow, scale),
+            extras={f"{self.label} {self.p['fast']}": fast, f"{self.label} {self.p['slow']}": slow},
+        )
