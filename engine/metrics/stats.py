@@ -134,7 +134,7 @@ def _exposure(exposure: float | None) -> float:
     if exposure is None:
         return math.nan
     value = float(exposure)
-    if not 0.0 <= value <= 1.0:
+    if not math.isnan(value) and not 0.0 <= value <= 1.0:
         raise ParameterError(f"exposure is a fraction of bars between 0 and 1, got {exposure!r}")
     return value
 
