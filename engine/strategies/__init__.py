@@ -10,6 +10,7 @@ from engine.strategies.common import (
     check_signals,
     cross_level,
     gap_strength,
+    rank_strength,
     require_columns,
 )
 from engine.strategies.registry import (
@@ -53,6 +54,7 @@ __all__ = [
     "load_plugins",
     "make_strategy",
     "origin",
+    "rank_strength",
     "register",
     "require_columns",
     "unregister",

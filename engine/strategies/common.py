@@ -63,6 +63,14 @@ def gap_strength(gap: pd.Series, scale: pd.Series) -> pd.Series:
     return (gap.abs() / scale).clip(0.0, 1.0).fillna(0.0).astype(float)
 
 
+def rank_strength(values: pd.Series, window: int = 250) -> pd.Series:
+    """Percentile of |values| among its own last `window` bars (this one included): 1 = the largest.
+
+    Scale-free, so it reads the same for any price level; NaN until min(20, window) bars exist.
+    """
+    return values.abs().rolling(window, min_periods=min(20, window)).rank(pct=True)
+
+
 def stop_levels(
     close: pd.Series, entries_long: pd.Series, entries_short: pd.Series | None, pct: float, below_long: bool
 ) -> pd.Series | None:

@@ -17,8 +17,8 @@ class EmaCross(SmaCross):
     title = "EMA crossover"
     description = (
         "Buys when the fast exponential moving average of the close crosses above the slow one and sells "
-        "when it crosses back below; optionally shorts the opposite cross. Strength is the gap between "
-        "the averages in ATR(14) units, capped at 1."
+        "when it crosses back below; optionally shorts the opposite cross. Strength ranks how sharply "
+        "the averages crossed (the one-bar change of their gap) against the last 250 bars: 1 = sharpest."
     )
     params = (
         Param("fast", int, 12, 2, 100, 2, help="Bars in the fast EMA (span); must be below slow."),

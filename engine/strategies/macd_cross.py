@@ -7,12 +7,10 @@ from typing import Any
 import pandas as pd
 
 from engine.errors import ParameterError
-from engine.indicators import atr, crossover, crossunder, macd
+from engine.indicators import crossover, crossunder, macd
 from engine.strategies.base import Param, Signals, Strategy
-from engine.strategies.common import ALLOW_SHORT, RISK_PARAMS, build_signals, gap_strength, require_columns
+from engine.strategies.common import ALLOW_SHORT, RISK_PARAMS, build_signals, rank_strength, require_columns
 from engine.strategies.registry import register
-
-ATR_PERIOD = 14
 
 
 @register
@@ -21,8 +19,8 @@ class MacdCross(Strategy):
     title = "MACD crossover"
     description = (
         "Buys when the MACD line (fast EMA minus slow EMA) crosses above its signal line and sells when it "
-        "crosses back below; optionally shorts the opposite cross. Strength is the histogram in ATR(14) "
-        "units, capped at 1."
+        "crosses back below; optionally shorts the opposite cross. Strength ranks how sharply the lines "
+        "crossed (the one-bar change of the histogram) against the last 250 bars: 1 = sharpest."
     )
     params = (
         Param("fast", int, 12, 2, 100, 2, help="Fast EMA span in bars; must be below slow."),
@@ -37,14 +35,12 @@ class MacdCross(Strategy):
             raise ParameterError(f"fast ({p['fast']}) must be smaller than slow ({p['slow']}).")
 
     def warmup(self) -> int:
-        return max(3 * self.p["slow"] + self.p["signal"], ATR_PERIOD + 1)
+        return 3 * self.p["slow"] + self.p["signal"]
 
     def signals(self, bars: pd.DataFrame) -> Signals:
-        require_columns(bars, ("high", "low", "close"), self.name)
-        close = bars["close"]
-        lines = macd(close, self.p["fast"], self.p["slow"], self.p["signal"])
+        require_columns(bars, ("close",), self.name)
+        lines = macd(bars["close"], self.p["fast"], self.p["slow"], self.p["signal"])
         up, down = crossover(lines["macd"], lines["signal"]), crossunder(lines["macd"], lines["signal"])
-        scale = atr(bars["high"], bars["low"], close, ATR_PERIOD)
         return build_signals(
             bars,
             self.p,
@@ -52,6 +48,6 @@ class MacdCross(Strategy):
             exits_long=down,
             entries_short=down,
             exits_short=up,
-            strength=gap_strength(lines["hist"], scale),
+            strength=rank_strength(lines["hist"].diff()),
             oscillators={"MACD": lines["macd"], "MACD signal": lines["signal"], "MACD hist": lines["hist"]},
         )

@@ -8,6 +8,7 @@ import importlib.util
 import inspect
 import re
 import sys
+import threading
 from pathlib import Path
 
 from engine.errors import StrategyError
@@ -15,6 +16,7 @@ from engine.strategies.base import Strategy
 
 _REGISTRY: dict[str, type[Strategy]] = {}
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+_LOAD_LOCK = threading.Lock()  # pages may reload plugins from several sessions at once
 
 
 class PluginProblem(str):
@@ -177,7 +179,8 @@ def load_plugins(folder: Path) -> list[PluginProblem]:
     if not folder.is_dir():
         return [PluginProblem(folder, "folder", "is not a folder; point strategies_dir at a directory.")]
     problems: list[PluginProblem] = []
-    for path in sorted(folder.glob("*.py")):
-        if not path.name.startswith("_"):
-            problems.extend(_load_file(path.resolve()))
+    with _LOAD_LOCK:
+        for path in sorted(folder.glob("*.py")):
+            if not path.name.startswith("_"):
+                problems.extend(_load_file(path.resolve()))
     return problems

@@ -7,12 +7,10 @@ from typing import Any
 import pandas as pd
 
 from engine.errors import ParameterError
-from engine.indicators import atr, crossover, crossunder, sma
+from engine.indicators import crossover, crossunder, sma
 from engine.strategies.base import Param, Signals, Strategy
-from engine.strategies.common import ALLOW_SHORT, RISK_PARAMS, build_signals, gap_strength, require_columns
+from engine.strategies.common import ALLOW_SHORT, RISK_PARAMS, build_signals, rank_strength, require_columns
 from engine.strategies.registry import register
-
-ATR_PERIOD = 14  # scales the strength: the gap between the averages measured in ATRs
 
 
 @register
@@ -21,8 +19,8 @@ class SmaCross(Strategy):
     title = "SMA crossover"
     description = (
         "Buys when the fast simple moving average of the close crosses above the slow one and sells when "
-        "it crosses back below; optionally shorts the opposite cross. Strength is the gap between the "
-        "averages in ATR(14) units, capped at 1."
+        "it crosses back below; optionally shorts the opposite cross. Strength ranks how sharply the "
+        "averages crossed (the one-bar change of their gap) against the last 250 bars: 1 = sharpest."
     )
     params = (
         Param("fast", int, 10, 2, 100, 2, help="Bars in the fast moving average; must be below slow."),
@@ -37,17 +35,16 @@ class SmaCross(Strategy):
             raise ParameterError(f"fast ({p['fast']}) must be smaller than slow ({p['slow']}).")
 
     def warmup(self) -> int:
-        return max(self.p["slow"], ATR_PERIOD) + 1
+        return self.p["slow"] + 1
 
     def average(self, close: pd.Series, period: int) -> pd.Series:
         return sma(close, period)
 
     def signals(self, bars: pd.DataFrame) -> Signals:
-        require_columns(bars, ("high", "low", "close"), self.name)
+        require_columns(bars, ("close",), self.name)
         close = bars["close"]
         fast, slow = self.average(close, self.p["fast"]), self.average(close, self.p["slow"])
         up, down = crossover(fast, slow), crossunder(fast, slow)
-        scale = atr(bars["high"], bars["low"], close, ATR_PERIOD)
         return build_signals(
             bars,
             self.p,
@@ -55,6 +52,6 @@ class SmaCross(Strategy):
             exits_long=down,
             entries_short=down,
             exits_short=up,
-            strength=gap_strength(fast - slow, scale),
+            strength=rank_strength((fast - slow).diff()),
             extras={f"{self.label} {self.p['fast']}": fast, f"{self.label} {self.p['slow']}": slow},
         )

@@ -10,7 +10,14 @@ import pytest
 import talib
 
 from engine.errors import DataError, ParameterError, StrategyError
-from engine.strategies import BUILTINS, check_signals, get_strategy, list_strategies, make_strategy
+from engine.strategies import (
+    BUILTINS,
+    check_signals,
+    get_strategy,
+    list_strategies,
+    make_strategy,
+    rank_strength,
+)
 
 RISK = ("stop_loss_pct", "take_profit_pct", "trailing_pct")
 
@@ -149,7 +156,7 @@ def test_short_history_gives_no_crash_and_no_trades(goog: pd.DataFrame, name: st
 
 def test_missing_columns_and_empty_bars_raise_data_error(goog: pd.DataFrame) -> None:
     with pytest.raises(DataError, match="needs bar columns"):
-        make_strategy("sma_cross").signals(goog.drop(columns=["high"]))
+        make_strategy("donchian_breakout").signals(goog.drop(columns=["high"]))
     with pytest.raises(DataError, match="no bars"):
         make_strategy("sma_cross").signals(goog.iloc[:0])
 
@@ -231,6 +238,16 @@ def test_stop_and_target_levels_come_from_the_signal_bar_close(goog: pd.DataFram
     assert sig.stop_loss[~(longs | shorts)].isna().all()
     assert sig.trailing_pct == pytest.approx(0.03)
     assert math.isclose(sig.stop_loss[longs].iloc[0] / close[longs].iloc[0], 0.95)
+
+
+def test_rank_strength_is_a_trailing_percentile() -> None:
+    values = pd.Series([-1.0, 2.0, -3.0, 4.0] * 10)
+    ranked = rank_strength(values, window=4)
+    assert ranked.iloc[:3].isna().all()  # needs a full window of history here
+    # window at bar 3 holds |values| 1, 2, 3, 4 with 4 last: the largest, so 1.0
+    assert ranked.iloc[3] == 1.0 and ranked.iloc[19] == 1.0
+    assert ranked.iloc[20] == 0.25  # |-1| is the smallest of 2, 3, 4, 1
+    assert rank_strength(values).iloc[:19].isna().all() and rank_strength(values).notna().iloc[19]
 
 
 def test_zero_risk_params_mean_off(goog: pd.DataFrame) -> None:
