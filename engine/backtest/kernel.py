@@ -1,0 +1,264 @@
+"""The bar loop: signal fills, stops and bookkeeping over plain Python lists (no pandas inside the loop).
+
+Order of events on a bar with fill="next_open" (signals from the symbol's previous bar):
+  1. at the open: exits (signal, reversal, or a gap through a stop/target), then entries
+     (strongest `strength` first while position slots and buying power last);
+  2. inside the bar: stop / trailing stop / target checks (`engine.execution.check_exit`), then the
+     trailing stop moves from the bar's extreme.
+With fill="close": intrabar checks first, then exits and entries at this bar's close.
+A symbol without a bar (NaN) gets no fills; its pending signal waits for its next bar.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from engine.backtest.config import BacktestConfig
+from engine.errors import BacktestError
+from engine.execution import (
+    affordable_qty,
+    check_exit,
+    check_gap,
+    fill_price,
+    initial_trailing_stop,
+    order_budget,
+    size_order,
+    update_trailing_stop,
+)
+
+CostFn = Callable[[str, float, float], float]
+
+
+@dataclass
+class MarketData:
+    """Per-symbol lists aligned on one bar index; NaN prices and valid=False mark missing bars."""
+
+    open: list[list[float]]
+    high: list[list[float]]
+    low: list[list[float]]
+    close: list[list[float]]
+    close_ff: list[list[float]]  # last known close (forward-filled), for marking and sizing
+    valid: list[list[bool]]
+
+
+@dataclass
+class SignalData:
+    """Per-symbol signal lists on the same index; `flagged` maps bar -> symbols with any flag there."""
+
+    entries_long: list[list[bool]]
+    exits_long: list[list[bool]]
+    entries_short: list[list[bool]]
+    exits_short: list[list[bool]]
+    stop: list[list[float]]
+    target: list[list[float]]
+    strength: list[list[float]]
+    trailing_pct: list[float | None]
+    flagged: dict[int, list[int]]
+
+
+@dataclass
+class LoopOutput:
+    """Trades as tuples (symbol index, side, entry bar, exit bar, entry px, exit px, qty, pnl, pnl_pct,
+    costs, bars held, reason) and state snapshots (bar, cash, signed qty per symbol) after each change."""
+
+    trades: list[tuple] = field(default_factory=list)
+    snapshots: list[tuple[int, float, tuple[float, ...]]] = field(default_factory=list)
+    qty_before_end: tuple[float, ...] = ()
+
+
+class _Book:
+    """Cash and open positions; every fill goes through `open` / `close` so the books always balance."""
+
+    def __init__(self, m: int, cfg: BacktestConfig, cost_fn: CostFn, md: MarketData) -> None:
+        self.cash = float(cfg.cash)
+        self.cfg, self.cost_fn, self.md = cfg, cost_fn, md
+        self.slip = float(cfg.slippage_bps)
+        self.qty = [0.0] * m
+        self.entry_px = [0.0] * m
+        self.entry_bar = [0] * m
+        self.entry_cost = [0.0] * m
+        self.stop = [math.nan] * m
+        self.target = [math.nan] * m
+        self.trail = [math.nan] * m
+        self.trail_pct: list[float | None] = [None] * m
+        self.watch: set[int] = set()  # symbols whose open position has a stop, target or trailing stop
+        self.n_open = 0
+        self.dirty = False
+        self.out = LoopOutput()
+
+    def ref_price(self, s: int, i: int, px: list[list[float]]) -> float:
+        p = px[s][i]
+        return p if p == p else self.md.close_ff[s][i]
+
+    def equity_and_power(self, i: int, px: list[list[float]]) -> tuple[float, float]:
+        """Equity marked at `px` (last close where a symbol has no bar) and buying power (margin 1)."""
+        equity, gross = self.cash, 0.0
+        for s, q in enumerate(self.qty):
+            if q:
+                value = q * self.ref_price(s, i, px)
+                equity += value
+                gross += abs(value)
+        return equity, equity - gross
+
+    def open(self, s: int, long: bool, qty: float, px: float, i: int, stop: float, target: float,
+             trailing_pct: float | None) -> None:
+        side = "buy" if long else "sell"
+        cost = self.cost_fn(side, qty, px)
+        signed = qty if long else -qty
+        self.cash -= signed * px + cost
+        self.qty[s], self.entry_px[s], self.entry_bar[s], self.entry_cost[s] = signed, px, i, cost
+        self.stop[s], self.target[s], self.trail_pct[s] = stop, target, trailing_pct
+        self.trail[s] = initial_trailing_stop(px, "long" if long else "short", trailing_pct)
+        if stop == stop or target == target or trailing_pct:
+            self.watch.add(s)
+        self.n_open += 1
+        self.dirty = True
+
+    def close(self, s: int, price: float, i: int, reason: str) -> None:
+        q = self.qty[s]
+        side = "sell" if q > 0 else "buy"
+        px = price if reason == "target" else fill_price(price, side, self.slip)  # targets are limit orders
+        cost = self.cost_fn(side, abs(q), px)
+        self.cash += q * px - cost
+        entry = self.entry_px[s]
+        costs = self.entry_cost[s] + cost
+        pnl = q * (px - entry) - costs
+        self.out.trades.append((s, "long" if q > 0 else "short", self.entry_bar[s], i, entry, px, abs(q), pnl,
+                                pnl / (abs(q) * entry), costs, i - self.entry_bar[s], reason))
+        self.qty[s] = 0.0
+        self.watch.discard(s)
+        self.n_open -= 1
+        self.dirty = True
+
+    def snapshot(self, i: int) -> None:
+        self.out.snapshots.append((i, self.cash, tuple(self.qty)))
+        self.dirty = False
+
+
+def run_loop(md: MarketData, sg: SignalData, cfg: BacktestConfig, cost_fn: CostFn, n: int) -> LoopOutput:
+    """Simulate every bar; open positions are closed at the last known close with reason "end".
+
+    Bars where nothing can happen (no pending signal, no stop to watch) are skipped by jumping to
+    the next bar that carries a signal.
+    """
+    book = _Book(len(md.open), cfg, cost_fn, md)
+    flagged = sg.flagged
+    keys = sorted(flagged)
+    kp, nk = 0, len(keys)
+    next_open = cfg.fill == "next_open"
+    pending: dict[int, int] = {}
+    i = 0
+    while i < n:
+        if not pending and not book.watch:
+            if kp >= nk:
+                break
+            i = keys[kp]
+        if next_open:
+            ready = [(s, t) for s, t in pending.items() if md.valid[s][i]] if pending else []
+            if ready or book.watch:
+                for s, _ in ready:
+                    del pending[s]
+                _act_on_signals(book, sg, md, md.open, i, ready, at_open=True)
+            if book.watch:
+                _check_intrabar(book, md, i)
+        elif book.watch:
+            _check_intrabar(book, md, i)
+        if kp < nk and keys[kp] == i:
+            kp += 1
+            if next_open:
+                for s in flagged[i]:
+                    pending[s] = i
+            else:
+                _act_on_signals(book, sg, md, md.close, i, [(s, i) for s in flagged[i]], at_open=False)
+        if book.dirty:
+            book.snapshot(i)
+        i += 1
+    book.out.qty_before_end = tuple(book.qty)
+    for s, q in enumerate(book.qty):
+        if q:
+            book.close(s, md.close_ff[s][n - 1], n - 1, "end")
+    if book.dirty:
+        book.snapshot(n - 1)
+    return book.out
+
+
+def _check_intrabar(book: _Book, md: MarketData, i: int) -> None:
+    for s in sorted(book.watch):
+        if not md.valid[s][i]:
+            continue
+        side = "long" if book.qty[s] > 0 else "short"
+        high, low = md.high[s][i], md.low[s][i]
+        hit = check_exit(md.open[s][i], high, low, side, book.stop[s], book.target[s], book.trail[s])
+        if hit is not None:
+            book.close(s, hit[0], i, hit[1])
+        elif book.trail_pct[s]:
+            book.trail[s] = update_trailing_stop(book.trail[s], high, low, side, book.trail_pct[s])
+
+
+def _exit_reason(book: _Book, sg: SignalData, s: int, t: int) -> str | None:
+    """Why the signals of bar t close symbol s's position: "signal", "reverse" or None (keep it)."""
+    if book.qty[s] > 0:
+        if sg.exits_long[s][t]:
+            return "signal"
+        return "reverse" if book.cfg.allow_short and sg.entries_short[s][t] else None
+    if sg.exits_short[s][t]:
+        return "signal"
+    return "reverse" if sg.entries_long[s][t] else None
+
+
+def _wanted_side(book: _Book, sg: SignalData, s: int, t: int) -> bool | None:
+    """True = go long, False = go short, None = no entry; an entry with its own exit set is ignored."""
+    long = sg.entries_long[s][t] and not sg.exits_long[s][t]
+    short = book.cfg.allow_short and sg.entries_short[s][t] and not sg.exits_short[s][t]
+    if long == short:
+        return None
+    return bool(long)
+
+
+def _act_on_signals(book: _Book, sg: SignalData, md: MarketData, px: list[list[float]], i: int,
+                    items: list[tuple[int, int]], at_open: bool) -> None:
+    """Exits first (freeing cash and slots), then entries by descending strength."""
+    held_before = [book.qty[s] for s, _ in items]
+    for s, t in items:
+        if book.qty[s]:
+            reason = _exit_reason(book, sg, s, t)
+            if reason is not None:
+                book.close(s, px[s][i], i, reason)
+    if at_open and book.watch:
+        for s in sorted(book.watch):
+            if md.valid[s][i]:
+                side = "long" if book.qty[s] > 0 else "short"
+                gap = check_gap(px[s][i], side, book.stop[s], book.target[s], book.trail[s])
+                if gap is not None:
+                    book.close(s, gap[0], i, gap[1])
+    candidates = []
+    for (s, t), held in zip(items, held_before, strict=True):
+        want = _wanted_side(book, sg, s, t)
+        if want is None or book.qty[s] or (held and (held > 0) == want):
+            continue  # no entry, still holding, or the signal only confirmed the side already held
+        strength = sg.strength[s][t]
+        candidates.append((-(strength if strength == strength else -math.inf), s, t, want))
+    if len(candidates) > 1:
+        candidates.sort(key=lambda c: (c[0], c[1]))
+    limit = book.cfg.max_positions
+    for _, s, t, want in candidates:
+        if limit is not None and book.n_open >= limit:
+            break
+        _enter(book, sg, px, i, s, t, want)
+
+
+def _enter(book: _Book, sg: SignalData, px: list[list[float]], i: int, s: int, t: int, long: bool) -> None:
+    cfg = book.cfg
+    side = "buy" if long else "sell"
+    price = fill_price(px[s][i], side, book.slip)
+    equity, power = book.equity_and_power(i, px)
+    stop = sg.stop[s][t]
+    if cfg.sizing == "risk_pct" and stop != stop:
+        raise BacktestError("risk_pct sizing needs a stop-loss from the strategy; set its stop_loss_pct above 0")
+    qty = size_order(cfg.sizing, cfg.size_value, equity, price, stop, cfg.lot_size)
+    budget = min(order_budget(cfg.sizing, cfg.size_value, equity), power)
+    qty = affordable_qty(qty, price, budget, book.cost_fn, side, cfg.lot_size)
+    if qty > 0:
+        book.open(s, long, qty, price, i, stop, sg.target[s][t], sg.trailing_pct[s])
