@@ -53,3 +53,26 @@ def last_runs(engine: Engine) -> pd.DataFrame:
         ]
     cols = ["symbol", "interval", "provider", "started_at", "finished_at", "status", "rows", "error"]
     return pd.DataFrame(data, columns=cols)
+
+
+def last_success_times(engine: Engine, exclude_provider: str = "demo") -> dict[tuple[str, str], datetime]:
+    """Finish time (UTC) of the latest successful run per (symbol, interval), ignoring one provider."""
+    stmt = (
+        select(SyncRun.symbol, SyncRun.interval, func.max(SyncRun.finished_at))
+        .where(SyncRun.status == "ok", SyncRun.provider != exclude_provider)
+        .group_by(SyncRun.symbol, SyncRun.interval)
+    )
+    with Session(engine) as session:
+        rows = session.execute(stmt).all()
+    return {(sym, iv): _utc(ts) for sym, iv, ts in rows if ts is not None}
+
+
+def latest_run(engine: Engine) -> dict | None:
+    """The most recent sync run of any symbol as a dict (see recent_runs for the keys), or None."""
+    runs = recent_runs(engine, limit=1)
+    return None if runs.empty else runs.iloc[0].to_dict()
+
+
+def _utc(value: datetime) -> datetime:
+    """SQLite hands back naive datetimes; every stored time is UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

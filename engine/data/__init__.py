@@ -1,0 +1,1 @@
+"""Market data: providers (Yahoo, CSV, demo), exchange calendars, validation and incremental sync."""
