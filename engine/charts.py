@@ -135,3 +135,33 @@ def line(series: dict[str, pd.Series], *, title: str | None = None, height: int 
         fig.add_trace(go.Scatter(x=x, y=s.to_numpy(), name=name, line={"color": PALETTE[i % len(PALETTE)]}))
     fig.update_yaxes(title_text=y_title)
     return _layout(fig, height, title)
+
+
+def trade_markers(trades: pd.DataFrame, symbol: str | None = None) -> pd.DataFrame:
+    """Entry and exit markers (time, price, kind) for `candlestick` from a trades table.
+
+    `trades` has side ("long"/"short"), entry_time, entry_price, exit_time, exit_price (and symbol,
+    used to keep only `symbol`'s trades when given). Open positions closed at the end ("end") still
+    get an exit marker at the last close.
+    """
+    columns = ["time", "price", "kind"]
+    if trades is None or trades.empty:
+        return pd.DataFrame(columns=columns)
+    if symbol is not None and "symbol" in trades.columns:
+        trades = trades[trades["symbol"] == symbol]
+    side = trades["side"].where(trades["side"].isin(["long", "short"]), "long")
+    entries = pd.DataFrame({"time": trades["entry_time"], "price": trades["entry_price"], "kind": "entry_" + side})
+    exits = pd.DataFrame({"time": trades["exit_time"], "price": trades["exit_price"], "kind": "exit_" + side})
+    return pd.concat([entries, exits], ignore_index=True)[columns]
+
+
+def equity_overlay(curves: dict[str, pd.Series], *, title: str | None = None, height: int = 420) -> go.Figure:
+    """Several equity curves rebased to 100 at their own first value, overlaid for comparison."""
+    rebased = {}
+    for name, s in curves.items():
+        clean = s.dropna()
+        if len(clean):
+            rebased[name] = clean / float(clean.iloc[0]) * 100.0
+    fig = line(rebased, title=title, height=height, y_title="Growth of 100")
+    fig.update_xaxes(rangeselector={"buttons": RANGE_BUTTONS, "font": {"color": "#000"}})
+    return fig

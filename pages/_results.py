@@ -1,0 +1,110 @@
+"""Rendering of one backtest result: metric cards, equity and price charts, detail tabs, downloads."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pandas as pd
+import streamlit as st
+
+from engine import charts
+from engine.backtest import BacktestResult
+from engine.backtest.result import stats_to_json
+from engine.metrics import METRIC_CONVENTIONS, monthly_returns_table, total_return
+from engine.money import format_money
+from engine.strategies.base import Signals
+from pages._shared import CHART_CONFIG
+from pages._widgets import format_stat, stat_label, stats_table
+
+HEADLINE = ("total_return", "cagr", "sharpe", "max_drawdown", "win_rate", "n_trades")
+MONEY_COLUMNS = ("entry_price", "exit_price", "pnl", "costs")
+
+
+def benchmark_return(result: BacktestResult) -> float:
+    """Buy-and-hold total return over the run (decimal), NaN without a benchmark."""
+    if result.benchmark is None or result.benchmark.dropna().empty:
+        return math.nan
+    return total_return(result.benchmark)
+
+
+def headline_metrics(result: BacktestResult, currency: str, key_prefix: str) -> None:
+    """3–6 metric cards with the convention of each figure as its tooltip; wraps to two per row on a phone."""
+    stats = result.stats
+    bench = benchmark_return(result)
+    with st.container(horizontal=True, gap="small", key=f"{key_prefix}_metrics"):
+        for key in HEADLINE:
+            delta = None
+            if key == "total_return" and not math.isnan(bench) and not math.isnan(stats[key]):
+                delta = f"{(stats[key] - bench) * 100:+.2f} pp vs buy & hold ({bench * 100:+.1f}%)"
+            st.metric(stat_label(key), format_stat(key, stats.get(key), currency), delta,
+                      help=METRIC_CONVENTIONS.get(key), border=True, width=170)
+
+
+def _signals_for(result: BacktestResult, symbol: str) -> Signals | None:
+    if isinstance(result.signals, dict):
+        return result.signals.get(symbol)
+    return result.signals
+
+
+def equity_chart(result: BacktestResult, key: str, benchmark_name: str = "Buy & hold") -> None:
+    fig = charts.equity_drawdown(result.equity, benchmark=result.benchmark, height=460,
+                                 benchmark_name=benchmark_name, title="Equity vs buy & hold")
+    st.plotly_chart(fig, width="stretch", config=CHART_CONFIG, key=key)
+
+
+def price_chart(result: BacktestResult, symbol: str, bars: pd.DataFrame, tz: str, daily: bool, key: str) -> None:
+    """Candles of `symbol` over the run with entry/exit markers and the strategy's price-scale lines."""
+    view = bars.loc[result.equity.index[0]:result.equity.index[-1]]
+    if view.empty:
+        st.info(f"No stored bars of {symbol} cover this run any more.")
+        return
+    signals = _signals_for(result, symbol)
+    overlays = {name: s.reindex(view.index) for name, s in (signals.extras if signals else {}).items()}
+    fig = charts.candlestick(view, overlays=overlays, markers=charts.trade_markers(result.trades, symbol),
+                             tz=tz, daily=daily, height=500, title=f"{symbol} · trades")
+    st.plotly_chart(fig, width="stretch", config=CHART_CONFIG, key=key)
+
+
+def trades_table(trades: pd.DataFrame, currency: str, tz: str) -> pd.DataFrame:
+    """Every trade column, times in the exchange's zone, money with the currency symbol (display only)."""
+    table = trades.copy()
+    for col in ("entry_time", "exit_time"):
+        table[col] = pd.DatetimeIndex(table[col]).tz_convert(tz).tz_localize(None)
+    for col in MONEY_COLUMNS:
+        table[col] = [format_money(float(v), currency) if currency else f"{v:,.2f}" for v in table[col]]
+    return table
+
+
+def detail_tabs(result: BacktestResult, currency: str, tz: str, key_prefix: str) -> None:
+    trades_tab, stats_tab, monthly_tab = st.tabs(["Trades", "Statistics", "Monthly returns"])
+    with trades_tab:
+        if result.trades.empty:
+            st.info("No trades: the strategy never entered. Try other parameters or a longer date range.")
+        else:
+            st.dataframe(trades_table(result.trades, currency, tz), width="stretch", height=360, hide_index=True,
+                         key=f"{key_prefix}_trades",
+                         column_config={"pnl_pct": st.column_config.NumberColumn("pnl %", format="percent"),
+                                        "qty": st.column_config.NumberColumn(format="%.0f")})
+    with stats_tab:
+        st.dataframe(stats_table(result.stats, currency), width="stretch", height=420, hide_index=True,
+                     key=f"{key_prefix}_stats",
+                     column_config={"Convention": st.column_config.TextColumn(width="large")})
+    with monthly_tab:
+        table = monthly_returns_table(result.equity) * 100
+        fig = charts.heatmap(table, fmt=".1f", height=min(520, 90 + 30 * len(table)),
+                             title="Monthly returns, % (Year = compounded)")
+        st.plotly_chart(fig, width="stretch", config=CHART_CONFIG, key=f"{key_prefix}_monthly")
+
+
+def downloads(result: BacktestResult, name: str, key_prefix: str) -> None:
+    """Trades CSV, equity CSV and stats JSON of the run."""
+    equity = pd.DataFrame({"equity": result.equity, "cash": result.cash, "drawdown": result.drawdown})
+    stats = json.dumps(stats_to_json(result.stats), indent=2)
+    with st.container(horizontal=True, gap="small"):
+        st.download_button("Trades CSV", result.trades.to_csv(index=False).encode(), f"{name}_trades.csv",
+                           "text/csv", key=f"{key_prefix}_dl_trades", icon="⬇️")
+        st.download_button("Equity CSV", equity.to_csv().encode(), f"{name}_equity.csv", "text/csv",
+                           key=f"{key_prefix}_dl_equity", icon="⬇️")
+        st.download_button("Stats JSON", stats.encode(), f"{name}_stats.json", "application/json",
+                           key=f"{key_prefix}_dl_stats", icon="⬇️")
