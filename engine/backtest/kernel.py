@@ -198,14 +198,13 @@ def _check_intrabar(book: _Book, md: MarketData, i: int) -> None:
 
 
 def _exit_reason(book: _Book, sg: SignalData, s: int, t: int) -> str | None:
-    """Why the signals of bar t close symbol s's position: "signal", "reverse" or None (keep it)."""
-    if book.qty[s] > 0:
-        if sg.exits_long[s][t]:
-            return "signal"
-        return "reverse" if book.cfg.allow_short and sg.entries_short[s][t] else None
-    if sg.exits_short[s][t]:
-        return "signal"
-    return "reverse" if sg.entries_long[s][t] else None
+    """Why the signals of bar t close symbol s's position: "reverse" when the opposite entry follows,
+    "signal" for a plain exit, None to keep it."""
+    long = book.qty[s] > 0
+    if _wanted_side(book, sg, s, t) is (not long):
+        return "reverse"
+    exit_flag = sg.exits_long[s][t] if long else sg.exits_short[s][t]
+    return "signal" if exit_flag else None
 
 
 def _wanted_side(book: _Book, sg: SignalData, s: int, t: int) -> bool | None:
