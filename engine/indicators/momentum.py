@@ -83,7 +83,12 @@ def ppo(close: pd.Series, fast: int = 12, slow: int = 26) -> pd.Series:
 
 
 def stochastic(
-    high: pd.Series, low: pd.Series, close: pd.Series, k_period: int = 14, k_smooth: int = 3, d_period: int = 3
+    high: pd.Series,
+    low: pd.Series,
+    close: pd.Series,
+    k_period: int = 14,
+    k_smooth: int = 3,
+    d_period: int = 3,
 ) -> pd.DataFrame:
     """Slow stochastic in percent: k = SMA(raw %K, k_smooth), d = SMA(k, d_period) (TA-Lib STOCH, SMA).
 

@@ -120,4 +120,3 @@ def _shift_forward(x: np.ndarray, bars: int) -> np.ndarray:
     if bars < x.shape[0]:
         out[bars:] = x[: x.shape[0] - bars]
     return out
-

@@ -69,7 +69,9 @@ def _std_from_var(var: np.ndarray) -> np.ndarray:
 def bollinger(close: pd.Series, period: int = 20, nbdev: float = 2.0) -> pd.DataFrame:
     """Bollinger bands in price units: middle = SMA, upper/lower = middle +/- nbdev * population std.
 
-    Equals TA-Lib BBANDS(period, nbdev, nbdev, SMA). Raises DataError / ParameterError on bad input.
+    Equals TA-Lib BBANDS(period, nbdev, nbdev, SMA), including its rule that a variance below 1e-8
+    counts as 0 (bands collapse onto the middle for prices around 1e-4 or less).
+    Raises DataError / ParameterError on bad input.
     """
     n = _period(period)
     width = number(nbdev, "nbdev")

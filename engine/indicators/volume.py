@@ -60,7 +60,7 @@ def vwap(
 
     It restarts at the first bar of each new local date in `session_tz`, so for daily bars it equals
     the typical price (high+low+close)/3; bars before any volume in a session also show the typical
-    price. Needs a tz-aware DatetimeIndex. Raises DataError on bad data, ParameterError for an
+    price (TA-Lib VWAP, which never restarts, shows 0 there). Needs a tz-aware DatetimeIndex. Raises DataError on bad data, ParameterError for an
     unknown time zone.
     """
     h, lo, c, v = aligned(high=high, low=low, close=close, volume=volume)
@@ -70,11 +70,15 @@ def vwap(
 def _session_starts(index: pd.Index, session_tz: str) -> np.ndarray:
     """True on the first bar of each local calendar date in session_tz."""
     if not isinstance(index, pd.DatetimeIndex) or index.tz is None:
-        raise DataError("vwap needs a tz-aware DatetimeIndex (Quantdesk bars are UTC); localize the index first")
+        raise DataError(
+            "vwap needs a tz-aware DatetimeIndex (Quantdesk bars are UTC); localize the index first"
+        )
     try:
         local = index.tz_convert(session_tz)
     except (KeyError, ValueError, TypeError) as exc:  # zoneinfo/pytz signal unknown zones as KeyError
-        raise ParameterError(f"unknown session_tz {session_tz!r}; use an IANA name such as 'Asia/Kolkata'") from exc
+        raise ParameterError(
+            f"unknown session_tz {session_tz!r}; use an IANA name such as 'Asia/Kolkata'"
+        ) from exc
     days = local.normalize().asi8
     starts = np.ones(days.shape[0], dtype=np.bool_)
     starts[1:] = days[1:] != days[:-1]
