@@ -63,3 +63,19 @@ class SyncRun(Base):
     status: Mapped[str] = mapped_column(String(12))  # running | ok | failed | skipped
     rows: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str] = mapped_column(Text, default="")
+
+
+class BacktestRun(Base):
+    """A saved backtest: what was run (strategy, params, symbols, config) and its result as JSON."""
+
+    __tablename__ = "backtest_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    strategy: Mapped[str] = mapped_column(String(64), index=True)
+    params_json: Mapped[str] = mapped_column(Text, default="{}")
+    symbols_json: Mapped[str] = mapped_column(Text, default="[]")
+    config_json: Mapped[str] = mapped_column(Text, default="{}")
+    stats_json: Mapped[str] = mapped_column(Text, default="{}")
+    result_json: Mapped[str] = mapped_column(Text, default="")  # BacktestResult.to_json()
