@@ -56,14 +56,15 @@ def ar1(x: np.ndarray, phi: float, block: int = 256) -> np.ndarray:
     return y
 
 
-def _regimes(rng: np.random.Generator, n: int, mean_len: float, kinds: int) -> np.ndarray:
+def _regimes(symbol: str, name: str, n: int, mean_len: float, kinds: int) -> np.ndarray:
     """Regime label per bar: segments of geometric length (>= 5 bars) with random labels.
 
-    Draws are prefix-stable: a longer `n` only appends bars, it never changes earlier ones.
+    Lengths and labels come from their own streams, so a longer `n` only appends bars and never
+    changes earlier ones.
     """
     k = n // 5 + 2
-    lengths = rng.geometric(1.0 / mean_len, size=k) + 4
-    labels = _rng(rng.integers(1 << 30), "labels").integers(0, kinds, size=k)
+    lengths = _rng(symbol, name, "lengths").geometric(1.0 / mean_len, size=k) + 4
+    labels = _rng(symbol, name, "labels").integers(0, kinds, size=k)
     return np.repeat(labels, lengths)[:n]
 
 
@@ -71,8 +72,8 @@ def _daily_path(meta: InstrumentMeta, n: int) -> dict[str, np.ndarray]:
     """n daily bars from DEMO_EPOCH on: OHLC, adj_close and volume arrays."""
     sym = meta.symbol
     base = _BASE_VOL[meta.asset_class] * (0.8 + 0.4 * _rng(sym, "vol").random())
-    trend = _regimes(_rng(sym, "trend"), n, 90.0, 3)
-    calm = _regimes(_rng(sym, "calm"), n, 60.0, 2)
+    trend = _regimes(sym, "trend", n, 90.0, 3)
+    calm = _regimes(sym, "calm", n, 60.0, 2)
     sigma = base * _VOL_MULT[calm]
     drift = _TRENDS[trend] * (base / 0.017)
     z = np.clip(_rng(sym, "z").standard_t(4, size=n) / np.sqrt(2.0), -6, 6)
@@ -83,9 +84,10 @@ def _daily_path(meta: InstrumentMeta, n: int) -> dict[str, np.ndarray]:
     gaps = _rng(sym, "gap").normal(0.0, 1.0, size=n) * sigma * gap_scale
     prev = np.concatenate(([close[0] / np.exp(drift[0] + sigma[0] * z[0])], close[:-1]))
     open_ = prev * np.exp(gaps)
-    wicks = np.abs(_rng(sym, "wick").normal(0.0, 0.55, size=(2, n))) * sigma
-    high = np.maximum(open_, close) * np.exp(wicks[0])
-    low = np.minimum(open_, close) * np.exp(-wicks[1])
+    upper = np.abs(_rng(sym, "upper wick").normal(0.0, 0.55, size=n)) * sigma
+    lower = np.abs(_rng(sym, "lower wick").normal(0.0, 0.55, size=n)) * sigma
+    high = np.maximum(open_, close) * np.exp(upper)
+    low = np.minimum(open_, close) * np.exp(-lower)
     ret = np.abs(np.log(close / prev))
     noise = np.exp(_rng(sym, "volume").normal(0.0, 0.35, size=n))
     volume = np.round(meta.demo_volume * noise * (0.65 + 0.35 * ret / sigma) * (1 + 0.3 * calm))
