@@ -27,7 +27,7 @@ class BacktestConfig:
     """
 
     cash: float = 100_000.0
-    costs: str | float = 0.0
+    costs: str | float | CostModel = 0.0  # stored as its spec string
     slippage_bps: float = 0.0
     fill: str = "next_open"
     sizing: str = "pct_equity"
@@ -57,7 +57,12 @@ class BacktestConfig:
             raise BacktestError(f"max_positions must be >= 1 or None, got {self.max_positions}")
         if self.periods_per_year <= 0:
             raise BacktestError(f"periods_per_year must be positive (252 or 365), got {self.periods_per_year}")
-        object.__setattr__(self, "costs", self.cost_model().spec)  # normalise and validate the spec
+        model = make_cost_model(self.costs)
+        if make_cost_model(model.spec) != model:
+            raise BacktestError(
+                f"cost model {model!r} cannot be saved as a spec; use a spec string such as 'nse_delivery'"
+            )
+        object.__setattr__(self, "costs", model.spec)  # normalised, so saved configs rebuild the same model
 
     def cost_model(self) -> CostModel:
         """The cost model built from `costs`; raises BacktestError for an unknown spec."""

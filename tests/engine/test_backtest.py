@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from engine.backtest import TRADE_COLUMNS, BacktestConfig, BacktestResult, run_backtest
+from engine.costs import NSECharges, PercentCost
 from engine.errors import BacktestError, DataError, StrategyError
 from tests.engine.backtest_helpers import make_bars, random_walk, scripted
 
@@ -219,6 +220,12 @@ def test_config_and_input_validation() -> None:
         BacktestConfig(costs="free-ish")
     with pytest.raises(BacktestError, match="percent"):
         BacktestConfig(size_value=150)
+    assert BacktestConfig(costs=PercentCost(0.001)).costs == "0.001"  # stored as a spec that rebuilds it
+    with pytest.raises(BacktestError, match="spec"):
+        BacktestConfig(costs=NSECharges(brokerage_flat=15.0))
+    assert BacktestConfig.from_dict(BacktestConfig(costs="nse_intraday").to_dict()).costs == "nse_intraday"
+    with pytest.raises(BacktestError, match="unknown backtest settings"):
+        BacktestConfig.from_dict({"cash": 1.0, "leverage": 2})
     with pytest.raises(DataError, match="missing columns"):
         run_backtest(TEN_BARS.drop(columns="open"), scripted())
     with pytest.raises(DataError, match="sorted"):
