@@ -28,14 +28,23 @@ def make_bars(n_bars: int = N_BARS, seed: int = 7) -> pd.DataFrame:
     )
 
 
-def best_time(func: Callable[[], object], repeats: int = REPEATS) -> float:
-    """Best wall-clock time of `repeats` calls, in seconds, after one untimed warm-up call."""
-    func()  # compiles (or loads) the numba kernels and warms caches
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
+def best_times(funcs: list[Callable[[], object]], repeats: int = REPEATS) -> list[float]:
+    """Best wall-clock time of each function over `repeats` rounds, in seconds.
+
+    The first call of each function (which compiles or loads the numba kernels) is not timed. The
+    rounds visit the functions in turn, so a burst of load on a shared machine hits all of them; in
+    each round a function is called once untimed and then timed, so it runs in its steady state
+    (memory allocator and caches) rather than in the state the previous function left behind.
+    """
+    for func in funcs:
         func()
-        best = min(best, time.perf_counter() - start)
+    best = [float("inf")] * len(funcs)
+    for _ in range(repeats):
+        for i, func in enumerate(funcs):
+            func()
+            start = time.perf_counter()
+            func()
+            best[i] = min(best[i], time.perf_counter() - start)
     return best
 
 
@@ -75,9 +84,7 @@ def main(n_bars: int = N_BARS) -> dict[str, dict[str, float]]:
     }
     results: dict[str, dict[str, float]] = {}
     for name, (ours, talib_series, talib_numpy) in cases.items():
-        ours_s = best_time(ours)
-        series_s = best_time(talib_series)
-        numpy_s = best_time(talib_numpy)
+        ours_s, series_s, numpy_s = best_times([ours, talib_series, talib_numpy])
         results[name] = {
             "ours_ms": ours_s * 1e3,
             "talib_series_ms": series_s * 1e3,
