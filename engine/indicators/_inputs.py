@@ -38,8 +38,11 @@ def aligned(**named: pd.Series) -> list[np.ndarray]:
     return arrays
 
 
+MAX_PERIOD = 100_000  # TA-Lib's upper bound; also keeps per-window buffers small
+
+
 def period(value: object, name: str = "period", minimum: int = 1) -> int:
-    """A whole-number window length >= minimum; raises ParameterError."""
+    """A whole-number window length in [minimum, MAX_PERIOD]; raises ParameterError."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ParameterError(f"{name} must be a whole number of bars, got {value!r}")
     if not float(value).is_integer():
@@ -47,6 +50,8 @@ def period(value: object, name: str = "period", minimum: int = 1) -> int:
     as_int = int(value)
     if as_int < minimum:
         raise ParameterError(f"{name} must be at least {minimum} bar(s), got {as_int}")
+    if as_int > MAX_PERIOD:
+        raise ParameterError(f"{name} must be at most {MAX_PERIOD:,} bars, got {as_int:,}")
     return as_int
 
 

@@ -150,13 +150,14 @@ def psar(high: pd.Series, low: pd.Series, acceleration: float = 0.02, maximum: f
     return to_series(_range.sar(h, lo, step, cap, _core.first_valid2(h, lo)), high, "psar")
 
 
-def rolling_volatility(close: pd.Series, period: int = 20, periods_per_year: int = 252) -> pd.Series:
+def rolling_volatility(close: pd.Series, period: int = 20, periods_per_year: float = 252) -> pd.Series:
     """Annualised volatility, decimal: sample std (ddof=1) of `period` simple returns * sqrt(periods_per_year).
 
-    Use 252 for equities/indices, 365 for crypto. Raises ParameterError for period < 2.
+    periods_per_year is bars per year (252 for daily equities/indices, 365 for daily crypto; scale up
+    for intraday bars). Raises ParameterError for period < 2 or periods_per_year <= 0.
     """
     n = _period(period, minimum=2)
-    per_year = _period(periods_per_year, "periods_per_year")
+    per_year = number(periods_per_year, "periods_per_year", strict=True)
     x = values(close, "close")
     returns = np.full(x.shape[0], np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):

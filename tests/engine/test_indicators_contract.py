@@ -176,12 +176,12 @@ def _int_params() -> list[tuple[str, str]]:
         (name, p.name)
         for name, func in sorted(INDICATORS.items())
         for p in inspect.signature(func).parameters.values()
-        if isinstance(p.default, int) and not isinstance(p.default, bool)
+        if isinstance(p.default, int) and not isinstance(p.default, bool) and p.name != "periods_per_year"
     ]
 
 
 @pytest.mark.parametrize(("name", "param"), _int_params(), ids=[f"{n}-{p}" for n, p in _int_params()])
-@pytest.mark.parametrize("bad", [0, -3, 2.5, "14", None, True])
+@pytest.mark.parametrize("bad", [0, -3, 2.5, "14", None, True, 10**9])
 def test_bad_period_raises_parameter_error(bars, name, param, bad):
     with pytest.raises(ParameterError, match=param):
         call(name, bars, **{param: bad})
@@ -207,6 +207,8 @@ def test_whole_float_periods_are_accepted(bars):
         ("adx", {"period": 1}),
         ("zscore", {"period": 1}),
         ("rolling_volatility", {"period": 1}),
+        ("rolling_volatility", {"periods_per_year": 0}),
+        ("rolling_volatility", {"periods_per_year": "252"}),
     ],
 )
 def test_impossible_parameters_raise_parameter_error(bars, name, params):

@@ -147,7 +147,7 @@ def test_rolling_volatility_hand_checked():
     assert_values(out, [NAN, NAN, expected, expected, expected])
 
 
-@pytest.mark.parametrize("per_year", [252, 365])
+@pytest.mark.parametrize("per_year", [252, 365, 525_600])
 def test_rolling_volatility_matches_pandas(goog, per_year):
     out = ind.rolling_volatility(goog.close, 20, per_year)
     expected = goog.close.pct_change().rolling(20).std(ddof=1) * math.sqrt(per_year)
