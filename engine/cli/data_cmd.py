@@ -18,6 +18,8 @@ from engine.errors import DataError, ProviderError
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from engine.data.sync import SyncResult
+
 
 def open_db() -> Engine:
     """The configured database, migrated to the latest schema (idempotent)."""
@@ -78,7 +80,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     return 0
 
 
-def _raise_for(results: list) -> None:
+def _raise_for(results: list[SyncResult]) -> None:
     """One error line when a symbol failed or the provider was offline (exit code 1)."""
     failed = [r for r in results if r.status == "failed"]
     offline = [r for r in results if r.status in ("demo", "skipped") and r.error]

@@ -153,10 +153,10 @@ def validate_bars(bars: pd.DataFrame, symbol: str, interval: str = "1d") -> Vali
     report.issues += [Issue("duplicate_ts", ts, f"{ts}: more than one bar (the last is kept)", True)
                       for ts in bars.index[dup]]
     report.issues += _row_issues(bars)
-    clean = bars[~dup].sort_index()
-    clean = clean[clean[list(BAR_COLUMNS)].notna().all(axis=1) & (clean[list(PRICES)] > 0).all(axis=1)]
-    report.issues += _jump_issues(clean)
-    report.issues += _calendar_issues(clean, symbol, interval)
+    unique = bars[~dup].sort_index()
+    usable = unique[unique[list(BAR_COLUMNS)].notna().all(axis=1) & (unique[list(PRICES)] > 0).all(axis=1)]
+    report.issues += _jump_issues(usable)
+    report.issues += _calendar_issues(unique, symbol, interval)  # a bad bar is not also a gap
     return report
 
 

@@ -90,9 +90,9 @@ def test_every_row_bad_is_a_data_error():
 
 
 def test_semicolon_delimiter_and_decimal_comma():
-    data = ("Date;Open;High;Low;Close;Volume\n"
-            "02.01.2024;1.234,5;1.240,0;1.230,0;1.235,5;1.000\n"
-            "03.01.2024;1.235,5;1.250,25;1.220,0;1.240,0;2.000\n").encode()
+    data = (b"Date;Open;High;Low;Close;Volume\n"
+            b"02.01.2024;1.234,5;1.240,0;1.230,0;1.235,5;1.000\n"
+            b"03.01.2024;1.235,5;1.250,25;1.220,0;1.240,0;2.000\n")
     bars, problems = parse_csv(data)
     assert list(bars.index) == utc("2024-01-02", "2024-01-03")
     assert bars.iloc[1][["open", "high", "low", "close", "volume"]].tolist() == [1235.5, 1250.25, 1220.0, 1240.0, 2000.0]
@@ -100,7 +100,7 @@ def test_semicolon_delimiter_and_decimal_comma():
 
 
 def test_plain_decimal_comma_without_thousands():
-    bars, _ = parse_csv("Date;Open;High;Low;Close\n2024-01-02;99,5;100,25;98,75;99,9\n".encode())
+    bars, _ = parse_csv(b"Date;Open;High;Low;Close\n2024-01-02;99,5;100,25;98,75;99,9\n")
     assert bars.iloc[0][["open", "high", "low", "close"]].tolist() == [99.5, 100.25, 98.75, 99.9]
 
 

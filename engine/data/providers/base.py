@@ -69,9 +69,9 @@ def empty_bars() -> pd.DataFrame:
 
 
 def finish_bars(frame: pd.DataFrame) -> pd.DataFrame:
-    """Bars in canonical form: the six float64 columns in order, UTC index named `ts`, sorted."""
+    """Bars in canonical form: the six float64 columns in order, UTC nanosecond index `ts`, sorted."""
     out = frame.loc[:, list(BAR_COLUMNS)].astype("float64")
-    out.index = pd.DatetimeIndex(out.index).tz_convert("UTC").rename("ts")
+    out.index = pd.DatetimeIndex(out.index).tz_convert("UTC").as_unit("ns").rename("ts")
     return out.sort_index(kind="stable")
 
 
