@@ -43,6 +43,11 @@ class BacktestResult:
     benchmark: pd.Series | None = None
     _stats: dict[str, Any] | None = field(default=None, repr=False)
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in ("benchmark", "equity", "trades", "exposure") and "_stats" in self.__dict__:
+            object.__setattr__(self, "_stats", None)  # cached stats would describe the old inputs
+        object.__setattr__(self, name, value)
+
     @property
     def drawdown(self) -> pd.Series:
         return (self.equity / self.equity.cummax() - 1.0).rename("drawdown")

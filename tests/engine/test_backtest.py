@@ -270,3 +270,11 @@ def test_stats_use_exposure_and_periods() -> None:
     assert stats["n_trades"] == 2
     assert stats["final_equity"] == pytest.approx(10_219.888)
     assert not np.isnan(stats["beta"])  # benchmark defaults to the symbol's close
+
+
+def test_replacing_the_benchmark_recomputes_stats() -> None:
+    cfg = BacktestConfig(cash=10_000, sizing="fixed_qty", size_value=10)
+    result = run_backtest(TEN_BARS, scripted(entries_long=[1], exits_long=[4]), cfg)
+    beta_vs_own_close = result.stats["beta"]
+    result.benchmark = pd.Series(np.linspace(100, 110, len(TEN_BARS)) ** 1.5, index=TEN_BARS.index)
+    assert result.stats["beta"] != pytest.approx(beta_vs_own_close)
