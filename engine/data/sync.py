@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 __all__ = ["DataStatus", "RetryPolicy", "SyncResult", "data_status", "ensure_default_data", "load_bars",
            "sync_symbols"]
 REVISION_TOLERANCE = 0.005  # a stored close revised by more than 0.5% means a split was applied
+FACTOR_TOLERANCE = 1e-5  # a changed adj_close/close ratio means a new dividend (the smallest are ~1e-3)
 Progress = Callable[[int, int, str], None]
 
 
@@ -101,7 +102,7 @@ def _revised(tail: pd.DataFrame, fetched: pd.DataFrame) -> bool:
         return False
     old, new = done.loc[common], fetched.loc[common]
     close_moved = ((new["close"] / old["close"] - 1).abs() > REVISION_TOLERANCE).any()
-    factor_moved = ((new["adj_close"] / new["close"]) / (old["adj_close"] / old["close"]) - 1).abs() > 1e-6
+    factor_moved = ((new["adj_close"] / new["close"]) / (old["adj_close"] / old["close"]) - 1).abs() > FACTOR_TOLERANCE
     return bool(close_moved or factor_moved.any())
 
 
