@@ -19,12 +19,21 @@ RANGE_BUTTONS = [
 ]
 
 
-def _layout(fig: go.Figure, height: int, title: str | None = None) -> go.Figure:
+def _layout(fig: go.Figure, height: int, title: str | None = None, range_buttons: bool = False) -> go.Figure:
+    # Legend below the plot: above it, it collides with the title, the range buttons and the modebar
+    # (on a 390 px phone there is no room for all four on one line).
+    top = (40 if title else 10) + (34 if range_buttons else 0)
     fig.update_layout(
-        template=TEMPLATE, height=height, title=title, margin={"l": 10, "r": 10, "t": 40 if title else 10, "b": 10},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.01, "x": 0}, hovermode="x unified",
+        template=TEMPLATE, height=height, title={"text": title, "y": 0.99, "yanchor": "top"} if title else None,
+        margin={"l": 10, "r": 10, "t": top, "b": 10},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.07, "x": 0}, hovermode="x unified",
     )
     return fig
+
+
+def _day_labels(index: pd.DatetimeIndex) -> pd.DatetimeIndex:
+    """Daily bars are labelled 00:00 UTC of their session date: show that date, never shift it by a zone."""
+    return index.tz_convert("UTC").tz_localize(None) if index.tz is not None else index
 
 
 def _local_index(index: pd.DatetimeIndex, tz: str | None) -> pd.DatetimeIndex:
@@ -39,9 +48,7 @@ def candlestick(
 
     `markers` has columns time, price, kind ("entry_long", "exit_long", "entry_short", "exit_short").
     """
-    x = _local_index(bars.index, tz)
-    if daily:
-        x = x.tz_localize(None) if x.tz is not None else x
+    x = _day_labels(bars.index) if daily else _local_index(bars.index, tz)
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.78, 0.22], vertical_spacing=0.02)
     fig.add_trace(
         go.Candlestick(x=x, open=bars["open"], high=bars["high"], low=bars["low"], close=bars["close"],
@@ -61,7 +68,7 @@ def candlestick(
     if daily:
         fig.update_xaxes(rangebreaks=[{"bounds": ["sat", "mon"]}] if _is_weekday_only(bars.index) else [])
     fig.update_yaxes(title_text="Volume", row=2, col=1)
-    return _layout(fig, height, title)
+    return _layout(fig, height, title, range_buttons=True)
 
 
 def _is_weekday_only(index: pd.DatetimeIndex) -> bool:
@@ -81,9 +88,8 @@ def _add_markers(fig: go.Figure, markers: pd.DataFrame, tz: str | None, daily: b
         sub = markers[markers["kind"] == kind]
         if sub.empty:
             continue
-        x = _local_index(pd.DatetimeIndex(sub["time"]), tz)
-        if daily and x.tz is not None:
-            x = x.tz_localize(None)
+        times = pd.DatetimeIndex(sub["time"])
+        x = _day_labels(times) if daily else _local_index(times, tz)
         fig.add_trace(go.Scatter(x=x, y=sub["price"], mode="markers", name=label,
                                  marker={"symbol": symbol, "size": 11, "color": color,
                                          "line": {"width": 1, "color": "#000"}}), row=1, col=1)
@@ -111,7 +117,7 @@ def equity_drawdown(
     fig.update_yaxes(title_text="Equity", row=1, col=1)
     fig.update_yaxes(title_text="DD %", row=2, col=1)
     fig.update_xaxes(rangeselector={"buttons": RANGE_BUTTONS, "font": {"color": "#000"}}, row=1, col=1)
-    return _layout(fig, height, title)
+    return _layout(fig, height, title, range_buttons=True)
 
 
 def heatmap(
@@ -164,4 +170,9 @@ def equity_overlay(curves: dict[str, pd.Series], *, title: str | None = None, he
             rebased[name] = clean / float(clean.iloc[0]) * 100.0
     fig = line(rebased, title=title, height=height, y_title="Growth of 100")
     fig.update_xaxes(rangeselector={"buttons": RANGE_BUTTONS, "font": {"color": "#000"}})
-    return fig
+    return _layout(fig, height, title, range_buttons=True)
+
+
+def style(fig: go.Figure, *, height: int = 360, title: str | None = None) -> go.Figure:
+    """Apply the Quantdesk template, margins and legend to a figure built elsewhere (e.g. plotly express)."""
+    return _layout(fig, height, title)

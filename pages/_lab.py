@@ -13,11 +13,12 @@ from engine.backtest import BacktestConfig
 from engine.backtest.lookahead import check_lookahead
 from engine.backtest.sweep import heatmap_table, run_sweep
 from engine.backtest.sweep_eval import METRICS
+from engine.backtest.walkforward import run_walkforward
 from engine.errors import QuantdeskError
 from engine.metrics import METRIC_CONVENTIONS
 from engine.strategies import Param, Strategy
 from pages._shared import CHART_CONFIG
-from pages._widgets import stat_label
+from pages._widgets import format_stat, stat_label
 
 MAX_COMBOS = 20_000  # a sweep above this takes too long for an interactive page: narrow it or sample
 PERCENT_COLUMNS = ("total_return", "cagr", "max_drawdown", "win_rate")
@@ -80,7 +81,8 @@ def _store_sweep(result: Any, context: dict[str, Any], swept: list[str], key_pre
 
 
 def sweep_tab(bars: pd.DataFrame, strategy_cls: type[Strategy], base: dict[str, Any], config: BacktestConfig,
-              context: dict[str, Any], key_prefix: str) -> None:
+              context: dict[str, Any], key_prefix: str) -> dict[str, Any]:
+    """The sweep form, run and results; returns the search it set up (space, method, samples, objective)."""
     space, total = sweep_form(strategy_cls, base, key_prefix)
     c1, c2, c3 = st.columns(3)
     method = c1.radio("Search", ["grid", "random"], horizontal=True, key=f"{key_prefix}_method",
@@ -96,6 +98,7 @@ def sweep_tab(bars: pd.DataFrame, strategy_cls: type[Strategy], base: dict[str, 
                    "raise the steps, or use random search.", icon="✋")
     else:
         st.caption(f"{runs:,} of {total:,} combinations will be backtested (invalid ones are skipped).")
+    search = {"space": space, "method": method, "n_samples": n_samples, "objective": objective, "runs": runs}
     if st.button("Run sweep", type="primary", disabled=too_big, key=f"{key_prefix}_run_sweep", icon="▶️"):
         bar = st.progress(0.0, text=f"sweep 0 / {runs:,}")
 
@@ -108,13 +111,14 @@ def sweep_tab(bars: pd.DataFrame, strategy_cls: type[Strategy], base: dict[str, 
         except QuantdeskError as exc:
             bar.empty()
             st.error(str(exc), icon="⚠️")
-            return
+            return search
         bar.empty()
         swept = [name for name, values in space.items() if len(values) > 1]
         _store_sweep(result, context, swept, key_prefix)
     saved = st.session_state.get(f"{key_prefix}_sweep")
     if saved and saved["strategy"] == strategy_cls.name:
         sweep_results(saved, key_prefix)
+    return search
 
 
 def sweep_results(saved: dict[str, Any], key_prefix: str) -> None:
@@ -154,9 +158,61 @@ def _fmt(metric: str, value: float) -> str:
     return f"{value * 100:.2f}%" if metric in PERCENT_COLUMNS else f"{value:,.2f}"
 
 
-def walkforward_tab(bars: pd.DataFrame, strategy_cls: type[Strategy], base: dict[str, Any],
-                    config: BacktestConfig, key_prefix: str) -> None:
-    st.info("Walk-forward is not available yet.")
+def walkforward_tab(bars: pd.DataFrame, strategy_cls: type[Strategy], search: dict[str, Any],
+                    config: BacktestConfig, context: dict[str, Any], key_prefix: str) -> None:
+    """Optimise the Sweep tab's search on rolling (or anchored) training windows, trade each next window."""
+    st.caption(f"Each window optimises the **Sweep** tab's ranges ({search['runs']:,} combinations, objective "
+               f"{stat_label(search['objective'])}) on its training bars, then trades the best parameters on "
+               "the following unseen bars. The out-of-sample pieces are stitched into one equity curve.")
+    c1, c2 = st.columns(2)
+    n_windows = int(c1.number_input("Windows", 1, 20, 4, key=f"{key_prefix}_wf_windows",
+                                    help="Out-of-sample test windows; training is 4× a test window."))
+    anchored = c2.toggle("Anchored (training grows from the first bar)", value=False, key=f"{key_prefix}_wf_anchored")
+    total = search["runs"] * n_windows
+    too_big = total > MAX_COMBOS
+    if too_big:
+        st.warning(f"{total:,} backtests ({search['runs']:,} × {n_windows} windows) is above the limit of "
+                   f"{MAX_COMBOS:,}: narrow the Sweep ranges or use fewer windows.", icon="✋")
+    if st.button("Run walk-forward", type="primary", disabled=too_big, key=f"{key_prefix}_wf_run", icon="▶️"):
+        bar = st.progress(0.0, text=f"walk-forward 0 / {total:,}")
+
+        def progress(done: int, todo: int) -> None:
+            bar.progress(done / max(todo, 1), text=f"walk-forward {done:,} / {todo:,}")
+
+        try:
+            result = run_walkforward(bars, strategy_cls.name, search["space"], config, n_windows=n_windows,
+                                     anchored=anchored, objective=search["objective"], method=search["method"],
+                                     n_samples=search["n_samples"], progress=progress)
+        except QuantdeskError as exc:
+            bar.empty()
+            st.error(str(exc), icon="⚠️")
+            return
+        bar.empty()
+        st.session_state[f"{key_prefix}_wf"] = {
+            "windows": result.windows, "equity": result.equity, "stats": result.stats,
+            "efficiency": result.efficiency, "objective": result.objective, **context}
+    saved = st.session_state.get(f"{key_prefix}_wf")
+    if saved and saved["strategy"] == strategy_cls.name:
+        walkforward_results(saved, bars, key_prefix)
+
+
+def walkforward_results(saved: dict[str, Any], bars: pd.DataFrame, key_prefix: str) -> None:
+    stats = saved["stats"]
+    with st.container(horizontal=True, gap="small"):
+        for key in ("total_return", "sharpe", "max_drawdown", "n_trades"):
+            st.metric(f"OOS {stat_label(key)}", format_stat(key, stats.get(key)), border=True, width=170,
+                      help=METRIC_CONVENTIONS.get(key))
+        st.metric("Efficiency", _fmt("efficiency", saved["efficiency"]), border=True, width=170,
+                  help="Mean out-of-sample objective / mean in-sample objective. Near 1: the optimum holds up "
+                       "on unseen data; near 0 or negative: the sweep fitted noise.")
+    st.markdown("**Stitched out-of-sample equity** · drawdown beneath")
+    fig = charts.equity_drawdown(saved["equity"], benchmark=bars["close"], height=420)
+    st.plotly_chart(fig, width="stretch", config=CHART_CONFIG, key=f"{key_prefix}_wf_equity")
+    windows = saved["windows"].copy()
+    for col in ("train_start", "train_end", "test_start", "test_end"):
+        windows[col] = pd.DatetimeIndex(windows[col]).date
+    st.dataframe(windows, width="stretch", height=260, hide_index=True, key=f"{key_prefix}_wf_table",
+                 column_config={"oos_return": st.column_config.NumberColumn("OOS return", format="percent")})
 
 
 def lookahead_tab(bars: pd.DataFrame, strategy: Strategy, key_prefix: str) -> None:

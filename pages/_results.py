@@ -34,11 +34,12 @@ def headline_metrics(result: BacktestResult, currency: str, key_prefix: str) -> 
     bench = benchmark_return(result)
     with st.container(horizontal=True, gap="small", key=f"{key_prefix}_metrics"):
         for key in HEADLINE:
-            delta = None
+            delta, help_text = None, METRIC_CONVENTIONS.get(key)
             if key == "total_return" and not math.isnan(bench) and not math.isnan(stats[key]):
-                delta = f"{(stats[key] - bench) * 100:+.2f} pp vs buy & hold ({bench * 100:+.1f}%)"
+                delta = f"{(stats[key] - bench) * 100:+.1f} pp vs B&H"
+                help_text = f"{help_text} Delta: percentage points above buy & hold ({bench * 100:+.2f}%)."
             st.metric(stat_label(key), format_stat(key, stats.get(key), currency), delta,
-                      help=METRIC_CONVENTIONS.get(key), border=True, width=170)
+                      help=help_text, border=True, width=170)
 
 
 def _signals_for(result: BacktestResult, symbol: str) -> Signals | None:
@@ -48,8 +49,9 @@ def _signals_for(result: BacktestResult, symbol: str) -> Signals | None:
 
 
 def equity_chart(result: BacktestResult, key: str, benchmark_name: str = "Buy & hold") -> None:
+    st.markdown(f"**Equity vs {benchmark_name.lower()}** · drawdown beneath")
     fig = charts.equity_drawdown(result.equity, benchmark=result.benchmark, height=460,
-                                 benchmark_name=benchmark_name, title="Equity vs buy & hold")
+                                 benchmark_name=benchmark_name)
     st.plotly_chart(fig, width="stretch", config=CHART_CONFIG, key=key)
 
 
@@ -61,28 +63,31 @@ def price_chart(result: BacktestResult, symbol: str, bars: pd.DataFrame, tz: str
         return
     signals = _signals_for(result, symbol)
     overlays = {name: s.reindex(view.index) for name, s in (signals.extras if signals else {}).items()}
+    st.markdown(f"**{symbol}** · entries ▲ and exits ▼")
     fig = charts.candlestick(view, overlays=overlays, markers=charts.trade_markers(result.trades, symbol),
-                             tz=tz, daily=daily, height=500, title=f"{symbol} · trades")
+                             tz=tz, daily=daily, height=500)
     st.plotly_chart(fig, width="stretch", config=CHART_CONFIG, key=key)
 
 
-def trades_table(trades: pd.DataFrame, currency: str, tz: str) -> pd.DataFrame:
-    """Every trade column, times in the exchange's zone, money with the currency symbol (display only)."""
+def trades_table(trades: pd.DataFrame, currency: str, tz: str, daily: bool) -> pd.DataFrame:
+    """Every trade column, money with the currency symbol (display only); daily bars show their session
+    date, intraday bars the time in the exchange's zone."""
     table = trades.copy()
     for col in ("entry_time", "exit_time"):
-        table[col] = pd.DatetimeIndex(table[col]).tz_convert(tz).tz_localize(None)
+        times = pd.DatetimeIndex(table[col])
+        table[col] = times.tz_convert("UTC").date if daily else times.tz_convert(tz).tz_localize(None)
     for col in MONEY_COLUMNS:
         table[col] = [format_money(float(v), currency) if currency else f"{v:,.2f}" for v in table[col]]
     return table
 
 
-def detail_tabs(result: BacktestResult, currency: str, tz: str, key_prefix: str) -> None:
+def detail_tabs(result: BacktestResult, currency: str, tz: str, daily: bool, key_prefix: str) -> None:
     trades_tab, stats_tab, monthly_tab = st.tabs(["Trades", "Statistics", "Monthly returns"])
     with trades_tab:
         if result.trades.empty:
             st.info("No trades: the strategy never entered. Try other parameters or a longer date range.")
         else:
-            st.dataframe(trades_table(result.trades, currency, tz), width="stretch", height=360, hide_index=True,
+            st.dataframe(trades_table(result.trades, currency, tz, daily), width="stretch", height=360, hide_index=True,
                          key=f"{key_prefix}_trades",
                          column_config={"pnl_pct": st.column_config.NumberColumn("pnl %", format="percent"),
                                         "qty": st.column_config.NumberColumn(format="%.0f")})
@@ -92,8 +97,8 @@ def detail_tabs(result: BacktestResult, currency: str, tz: str, key_prefix: str)
                      column_config={"Convention": st.column_config.TextColumn(width="large")})
     with monthly_tab:
         table = monthly_returns_table(result.equity) * 100
-        fig = charts.heatmap(table, fmt=".1f", height=min(520, 90 + 30 * len(table)),
-                             title="Monthly returns, % (Year = compounded)")
+        st.caption("Monthly returns in %; Year is the compounded return of the year.")
+        fig = charts.heatmap(table, fmt=".1f", height=min(520, 70 + 30 * len(table)))
         st.plotly_chart(fig, width="stretch", config=CHART_CONFIG, key=f"{key_prefix}_monthly")
 
 

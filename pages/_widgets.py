@@ -85,10 +85,11 @@ def param_form(strategy_cls: type[Strategy], key_prefix: str, skip: tuple[str, .
     if not shown:
         st.caption("This strategy has no parameters.")
         return values
-    cols = st.columns(min(n_columns, len(shown)))
-    for i, p in enumerate(shown):
-        with cols[i % len(cols)]:
-            values[p.name] = _param_widget(p, widget_key(key_prefix, strategy_cls.name, p.name))
+    for row in range(0, len(shown), n_columns):  # row by row, so a phone stacks them in reading order
+        cols = st.columns(n_columns)
+        for col, p in zip(cols, shown[row:row + n_columns]):
+            with col:
+                values[p.name] = _param_widget(p, widget_key(key_prefix, strategy_cls.name, p.name))
     error = param_error(strategy_cls, values)
     if error:
         st.error(error, icon="⚠️")

@@ -127,7 +127,7 @@ if clicked and ready:
     else:
         st.session_state[f"{P}_result"] = result.to_json()
         st.session_state[f"{P}_meta"] = {"symbols": list(chosen), "interval": interval, "adjusted": adjusted,
-                                         "saved_id": None, "label": f"{strategy_cls.title} · {', '.join(chosen)}"}
+                                         "saved_id": None, "label": _history.run_name(strategy_cls.title, chosen, interval)}
 
 text, meta = st.session_state.get(f"{P}_result"), st.session_state.get(f"{P}_meta")
 if text and meta:
@@ -145,7 +145,7 @@ if text and meta:
     daily = meta["interval"] in {"1d", "1wk", "1mo"}
     _results.price_chart(result, shown, load_bars_cached(shown, meta["interval"], meta["adjusted"]),
                          instrument_meta(shown)[1], daily, key=f"{P}_price")
-    _results.detail_tabs(result, currency, tz, P)
+    _results.detail_tabs(result, currency, tz, daily, P)
     _results.downloads(result, f"{result.strategy_name}_{'_'.join(meta['symbols'])}", P)
     _history.save_button(result, meta, P)
 

@@ -60,9 +60,9 @@ context = {"symbol": symbol, "interval": interval, "strategy": strategy_cls.name
 
 sweep_tab, wf_tab, la_tab = st.tabs(["Sweep", "Walk-forward", "Look-ahead check"])
 with sweep_tab:
-    _lab.sweep_tab(bars, strategy_cls, base, config, context, P)
+    search = _lab.sweep_tab(bars, strategy_cls, base, config, context, P)
 with wf_tab:
-    _lab.walkforward_tab(bars, strategy_cls, base, config, P)
+    _lab.walkforward_tab(bars, strategy_cls, search, config, context, P)
 with la_tab:
     strategy = checked_strategy(strategy_cls, base)
     if strategy is None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.pages.page_helpers import SYMBOLS, app, chart_keys, demo_env, empty_db, errors, seeded  # noqa: F401
@@ -24,7 +26,10 @@ def test_one_click_backtest_shows_metrics_charts_and_trades(seeded) -> None:  # 
     run_default(at)
     assert [m.label for m in at.metric] == HEADLINE
     total = at.metric[0]
-    assert total.value.endswith("%") and "vs buy & hold" in total.proto.delta
+    strategy_pct = float(total.value.rstrip("%"))
+    bench_pct = float(re.search(r"buy & hold \(([-+0-9.]+)%\)", total.help).group(1))
+    delta_pp = float(total.proto.delta.split(" pp")[0])
+    assert delta_pp == pytest.approx(strategy_pct - bench_pct, abs=0.06), "delta = strategy - buy & hold"
     assert int(at.metric[5].value) > 0  # a 5-year SMA cross on demo data trades
     assert all(m.help for m in at.metric), "every card carries its convention tooltip"
     assert {"backtest_equity", "backtest_price", "backtest_monthly"} <= chart_keys(at)
@@ -69,7 +74,7 @@ def test_portfolio_run_with_two_symbols(seeded) -> None:  # noqa: ANN001, F811
     assert at.number_input(key="backtest_max_pos").value == 2
     run_default(at)
     assert [m.label for m in at.metric] == HEADLINE
-    assert "vs buy & hold" in at.metric[0].proto.delta
+    assert "vs B&H" in at.metric[0].proto.delta
     assert set(at.dataframe[0].value["symbol"]) <= set(SYMBOLS)
     at.selectbox(key="backtest_chart_symbol").set_value(SYMBOLS[1]).run(timeout=60)
     assert not at.exception and "backtest_price" in chart_keys(at)
@@ -92,3 +97,41 @@ def test_empty_database_points_to_data_page(empty_db) -> None:  # noqa: ANN001, 
     assert any("No market data stored yet" in i.value for i in at.info)
     with pytest.raises(KeyError):
         at.button(key="backtest_run")
+
+
+def test_save_reopen_and_compare_runs(seeded) -> None:  # noqa: ANN001, F811
+    at = run_default(app("backtest"))
+    assert any("No saved runs yet" in c.value for c in at.caption)
+    first_return = at.metric[0].value
+    at.button(key="backtest_save").click().run(timeout=60)
+    assert not at.exception and any("Saved as run #1" in c.value for c in at.caption)
+    at.selectbox(key="backtest_strategy").set_value("ema_cross").run(timeout=60)
+    run_default(at)
+    assert at.metric[0].value != first_return
+    at.button(key="backtest_save").click().run(timeout=60)
+    assert any("Saved as run #2" in c.value for c in at.caption)
+
+    history = at.dataframe[2].value
+    assert list(history["id"]) == [2, 1] and "EMA crossover" in history["name"].iloc[0]
+    at.selectbox(key="backtest_history_pick").set_value(1)
+    at.button(key="backtest_reopen").click().run(timeout=60)
+    assert not at.exception, at.exception
+    assert at.metric[0].value == first_return, "reopening run #1 shows its numbers again"
+    assert at.subheader[0].value.startswith("SMA crossover")
+
+    at.multiselect(key="backtest_compare").set_value([1, 2]).run(timeout=60)
+    assert not at.exception, at.exception
+    compared = at.dataframe[-1].value
+    assert list(compared.columns) == [c for c in compared.columns if c.startswith(("#1", "#2"))]
+    assert len(compared.columns) == 2 and "Sharpe" in set(compared.index)
+    assert "backtest_compare_chart" in chart_keys(at)
+
+
+def test_delete_saved_run(seeded) -> None:  # noqa: ANN001, F811
+    at = run_default(app("backtest"))
+    at.button(key="backtest_save").click().run(timeout=60)
+    at.selectbox(key="backtest_history_pick").set_value(1)
+    at.button(key="backtest_delete").click().run(timeout=60)
+    assert not at.exception
+    assert any("No saved runs yet" in c.value for c in at.caption)
+    assert at.button(key="backtest_save"), "the run on screen can be saved again"

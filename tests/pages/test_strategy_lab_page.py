@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from streamlit.testing.v1 import AppTest
 
 from tests.pages.page_helpers import ROOT, SYMBOLS, app, chart_keys, demo_env, empty_db, errors, seeded  # noqa: F401
@@ -59,6 +61,32 @@ def test_open_best_in_backtest_prefills_backtest_page(seeded) -> None:  # noqa: 
     assert at.number_input(key="backtest_p_sma_cross_fast").value == best["fast"]
     assert at.number_input(key="backtest_p_sma_cross_slow").value == best["slow"]
     assert at.multiselect(key="backtest_symbols").value == [SYMBOLS[0]]
+
+
+def test_small_walkforward_shows_windows_equity_and_efficiency(seeded) -> None:  # noqa: ANN001, F811
+    at = small_grid(app("strategy_lab"))
+    at.number_input(key="lab_wf_windows").set_value(3)
+    at.toggle(key="lab_wf_anchored").set_value(True).run(timeout=60)
+    assert any("9 combinations" in c.value for c in at.caption)
+    at.button(key="lab_wf_run").click().run(timeout=60)
+    assert not at.exception, at.exception
+    windows = at.dataframe[-1].value
+    assert list(windows["window"]) == [1, 2, 3]
+    assert (windows["train_start"] == windows["train_start"].iloc[0]).all(), "anchored: training starts together"
+    assert (windows["test_start"] > windows["train_end"]).all(), "each test window follows its training window"
+    assert "lab_wf_equity" in chart_keys(at)
+    assert [m.label for m in at.metric][-1] == "Efficiency"
+
+
+def test_walkforward_too_short_history_says_what_to_do(seeded) -> None:  # noqa: ANN001, F811
+    at = app("strategy_lab")
+    last = at.date_input(key="lab_dates").value[1]
+    at.date_input(key="lab_dates").set_value((last - timedelta(days=180), last)).run(timeout=60)
+    small_grid(at)
+    at.number_input(key="lab_wf_windows").set_value(20).run(timeout=60)
+    at.button(key="lab_wf_run").click().run(timeout=60)
+    assert not at.exception
+    assert any("fewer or shorter windows" in e for e in errors(at)), errors(at)
 
 
 def test_lookahead_check_passes_for_builtin(seeded) -> None:  # noqa: ANN001, F811
