@@ -127,7 +127,8 @@ def _index_to_list(index: pd.Index) -> list[str]:
 
 
 def _floats(values: pd.Series) -> list[float | None]:
-    return [None if v != v else float(v) for v in values.to_numpy(dtype=float).tolist()]
+    """Plain floats for JSON; NaN and ±inf (e.g. an indicator dividing by zero) become null."""
+    return [v if math.isfinite(v) else None for v in values.to_numpy(dtype=float, na_value=math.nan).tolist()]
 
 
 def _series(values: list, index: pd.DatetimeIndex, name: str | None = None) -> pd.Series:

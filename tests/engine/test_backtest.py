@@ -278,3 +278,17 @@ def test_replacing_the_benchmark_recomputes_stats() -> None:
     beta_vs_own_close = result.stats["beta"]
     result.benchmark = pd.Series(np.linspace(100, 110, len(TEN_BARS)) ** 1.5, index=TEN_BARS.index)
     assert result.stats["beta"] != pytest.approx(beta_vs_own_close)
+
+
+def test_json_stores_non_finite_indicator_values_as_null() -> None:
+    from engine.strategies.base import Signals
+    from tests.engine.backtest_helpers import Scripted, flags
+
+    def make(bars: pd.DataFrame) -> Signals:
+        ratio = pd.Series([np.inf, np.nan] + [1.0] * (len(bars) - 2), index=bars.index)
+        return Signals(flags(bars.index, [1]), flags(bars.index, [4]), extras={"ratio": ratio})
+
+    result = run_backtest(TEN_BARS, Scripted(make), BacktestConfig(cash=10_000))
+    again = BacktestResult.from_json(result.to_json())
+    extras = again.signals.extras["ratio"]  # type: ignore[union-attr]
+    assert extras.iloc[:2].isna().all() and (extras.iloc[2:] == 1.0).all()
