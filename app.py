@@ -1,0 +1,28 @@
+"""Quantdesk: page config, shared resources, navigation. Everything else lives in pages/ and engine/."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pages._shared import data_badge, get_db
+
+st.set_page_config(page_title="Quantdesk", page_icon="📈", layout="wide", initial_sidebar_state="auto")
+
+get_db()  # migrations + first-start data, once per server process
+
+PAGES = {
+    "Research": [
+        st.Page("pages/market.py", title="Market", icon="🕯️", default=True),
+        st.Page("pages/backtest.py", title="Backtest", icon="🧪"),
+        st.Page("pages/strategy_lab.py", title="Strategy Lab", icon="🔬"),
+    ],
+    "System": [
+        st.Page("pages/data.py", title="Data", icon="🗄️"),
+    ],
+}
+
+with st.sidebar:
+    st.markdown("### 📈 Quantdesk")
+    data_badge(sidebar=True)
+
+st.navigation(PAGES).run()

@@ -1,0 +1,85 @@
+"""Shared Streamlit resources and widgets: DB engine, cached loaders, data badges, symbol pickers."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy import Engine
+
+from engine.config import Settings, get_settings
+from engine.data import sync as data_sync
+from storage import candles as candle_store
+from storage.db import make_engine
+from storage.migrate import upgrade
+
+CHART_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d"]}
+
+
+def settings() -> Settings:
+    return get_settings()
+
+
+@st.cache_resource(show_spinner="Opening the database…")
+def get_db() -> Engine:
+    """The process-wide database engine, migrated; on an empty database the watchlist is synced once."""
+    cfg = get_settings()
+    engine = make_engine(cfg.database_url)
+    upgrade(engine)
+    data_sync.ensure_default_data(engine, cfg)
+    return engine
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def data_status_cached() -> data_sync.DataStatus:
+    return data_sync.data_status(get_db())
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def coverage_cached() -> pd.DataFrame:
+    return candle_store.coverage(get_db())
+
+
+@st.cache_data(ttl=60, show_spinner="Loading bars…")
+def load_bars_cached(symbol: str, interval: str, adjusted: bool = False) -> pd.DataFrame:
+    return data_sync.load_bars(get_db(), symbol, interval, adjusted=adjusted)
+
+
+def clear_data_caches() -> None:
+    data_status_cached.clear()
+    coverage_cached.clear()
+    load_bars_cached.clear()
+
+
+def stored_symbols(interval: str | None = None) -> list[str]:
+    cov = coverage_cached()
+    if interval:
+        cov = cov[cov["interval"] == interval]
+    return sorted(cov["symbol"].unique().tolist())
+
+
+def stored_intervals(symbol: str) -> list[str]:
+    cov = coverage_cached()
+    return cov.loc[cov["symbol"] == symbol, "interval"].tolist()
+
+
+def data_badge(symbols: list[str] | None = None, sidebar: bool = False) -> None:
+    """A visible badge when the data shown is demo data or the last sync could not reach the provider."""
+    status = data_status_cached()
+    target = st.sidebar if sidebar else st
+    demo_symbols = sorted({s.symbol for s in status.symbols if s.is_demo})
+    demo = [s for s in (symbols or demo_symbols) if s in demo_symbols]
+    if demo:
+        shown = ", ".join(demo[:4]) + ("…" if len(demo) > 4 else "")
+        target.warning(f"**demo data** — generated, not market prices ({shown})", icon="🧪")
+    if status.offline:
+        as_of = status.as_of.tz_convert("Asia/Kolkata").strftime("%d %b %Y") if status.as_of is not None else "never"
+        target.info(f"**offline** — market data provider unreachable; data as of {as_of}", icon="📴")
+
+
+def symbol_picker(label: str = "Symbol", key: str = "symbol", interval: str | None = None,
+                  default: str | None = None, container=st) -> str | None:  # noqa: ANN001
+    options = stored_symbols(interval)
+    if not options:
+        return None
+    index = options.index(default) if default in options else 0
+    return container.selectbox(label, options, index=index, key=key)
