@@ -62,6 +62,11 @@ class Settings(BaseSettings):
             return tuple(s.strip().upper() for s in v.split(",") if s.strip())
         return v
 
+    @field_validator("strategies_dir")
+    @classmethod
+    def _relative_to_root(cls, v: Path) -> Path:
+        return v if v.is_absolute() else ROOT / v
+
     @field_validator("provider")
     @classmethod
     def _known_provider(cls, v: str) -> str:
