@@ -139,6 +139,156 @@ def bench_single_run(repeats: int = 7) -> dict[str, float]:
 # Section 2: parameter sweep — added by the sweep's author (engine/backtest sweep module).
 # Define `bench_sweep(repeats: int) -> dict[str, float]` here; main() calls it when present.
 # ---------------------------------------------------------------------------------------------
+SWEEP_FAST = range(5, 100, 2)  # 48 values
+SWEEP_SLOW = range(10, 299, 3)  # 97 values; 3,951 of the 4,656 pairs have fast < slow
+BTPY_SAMPLE = 150  # backtesting.py combinations actually run; its full-grid time is extrapolated
+SANITY_PAIR = (11, 19)  # a grid point whose trade counts are compared between the libraries
+
+
+def sweep_pairs() -> list[tuple[int, int]]:
+    return [(f, s) for f in SWEEP_FAST for s in SWEEP_SLOW if f < s]
+
+
+def _ours_sweep(bars: pd.DataFrame, n_jobs: int | None) -> Callable[[], object]:
+    from engine.backtest import BacktestConfig
+    from engine.backtest.sweep import run_sweep
+
+    space = {"fast": list(SWEEP_FAST), "slow": list(SWEEP_SLOW)}
+    config = BacktestConfig(cash=CASH, costs=COMMISSION)
+    return lambda: run_sweep(bars, "sma_cross", space, config, objective="sharpe", n_jobs=n_jobs)
+
+
+def _btpy_sweep_strategy() -> type:
+    """backtesting.py's SMA cross as a module-level class: optimize() pickles it to its worker processes."""
+    from backtesting import Strategy
+    from backtesting.lib import crossover
+    from backtesting.test import SMA
+
+    class BtpySweepCross(Strategy):
+        n1, n2 = FAST, SLOW
+
+        def init(self) -> None:
+            self.fast = self.I(SMA, self.data.Close, self.n1)
+            self.slow = self.I(SMA, self.data.Close, self.n2)
+
+        def next(self) -> None:
+            if crossover(self.fast, self.slow):
+                self.buy(size=0.95)
+            elif crossover(self.slow, self.fast):
+                self.position.close()
+
+    BtpySweepCross.__qualname__ = BtpySweepCross.__name__
+    globals()[BtpySweepCross.__name__] = BtpySweepCross
+    return BtpySweepCross
+
+
+def _backtesting_py_optimize() -> tuple[float, int]:
+    """(seconds, combinations run) for Backtest.optimize on a seeded random sample of the same grid."""
+    from backtesting import Backtest
+    from backtesting.test import GOOG
+
+    bt = Backtest(GOOG, _btpy_sweep_strategy(), cash=CASH, commission=COMMISSION, finalize_trades=True)
+    with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
+        warnings.simplefilter("ignore")
+        start = time.perf_counter()
+        _, heatmap = bt.optimize(n1=list(SWEEP_FAST), n2=list(SWEEP_SLOW), constraint=lambda p: p.n1 < p.n2,
+                                 maximize="Sharpe Ratio", max_tries=BTPY_SAMPLE, random_state=0,
+                                 return_heatmap=True)
+        seconds = time.perf_counter() - start
+    return seconds, len(heatmap)
+
+
+def _vectorbt_sweep(bars: pd.DataFrame) -> Callable[[], object] | None:
+    """The same grid in vectorbt: MAs per pair, crossings, next-open fills, the same metrics."""
+    try:
+        import numpy as np
+        import vectorbt as vbt
+    except ImportError:
+        return None
+    vbt.settings.returns["year_freq"] = "252 days"
+    pairs = sweep_pairs()
+    close, open_ = bars["close"], bars["open"]
+    columns = pd.MultiIndex.from_tuples(pairs, names=["fast", "slow"])
+
+    def run() -> object:
+        fast = vbt.MA.run(close, window=[f for f, _ in pairs]).ma.to_numpy()
+        slow = vbt.MA.run(close, window=[s for _, s in pairs]).ma.to_numpy()
+        fast_df, slow_df = pd.DataFrame(fast, close.index, columns), pd.DataFrame(slow, close.index, columns)
+        entries = fast_df.vbt.crossed_above(slow_df).shift(1, fill_value=False)  # fill at the next open
+        exits = fast_df.vbt.crossed_below(slow_df).shift(1, fill_value=False)
+        pf = vbt.Portfolio.from_signals(close, entries, exits, price=np.broadcast_to(open_.to_numpy()[:, None],
+                                        fast.shape), size=0.95, size_type="percent", fees=COMMISSION,
+                                        init_cash=CASH, freq="1D")
+        return pd.DataFrame({
+            "total_return": pf.total_return(), "cagr": pf.annualized_return(), "sharpe": pf.sharpe_ratio(),
+            "sortino": pf.sortino_ratio(), "max_drawdown": pf.max_drawdown(), "win_rate": pf.trades.win_rate(),
+            "profit_factor": pf.trades.profit_factor(), "n_trades": pf.trades.count(), "final": pf.final_value(),
+        })
+
+    return run
+
+
+def bench_sweep(repeats: int = 7) -> dict[str, float]:
+    """Time a ~4,000-combination SMA grid: ours (all cores and one core) vs backtesting.py's optimize
+    (a sample, extrapolated) and vectorbt (if importable; first call and warm). Prints ours/peer ratios."""
+    import engine.strategies  # noqa: F401  (registers the built-in strategies)
+
+    bars, n = goog_bars(), len(sweep_pairs())
+    runs = max(1, min(repeats, 3))  # a sweep takes seconds; three timed runs are plenty
+    ours_all, cpu_all = _wall_and_cpu(_ours_sweep(bars, None), runs)
+    ours_one, cpu_one = _wall_and_cpu(_ours_sweep(bars, 1), runs)
+    result = _ours_sweep(bars, 1)()
+    print(f"== Sweep: sma_cross grid fast {SWEEP_FAST.start}..{SWEEP_FAST.stop - 1} step {SWEEP_FAST.step} x "
+          f"slow {SWEEP_SLOW.start}..{SWEEP_SLOW.stop - 1} step {SWEEP_SLOW.step} = {n:,} valid pairs on GOOG daily, "
+          f"{len(bars):,} bars, best of {runs} ==")
+    print(f"  quantdesk run_sweep, {os.cpu_count()} cores   {ours_all:8.2f} s   (CPU {cpu_all:.2f} s incl. workers; "
+          f"fast path: {result.fast_path})")
+    print(f"  quantdesk run_sweep, 1 core      {ours_one:8.2f} s   (CPU {cpu_one:.2f} s; "
+          f"{cpu_one / n * 1e3:.2f} ms CPU per combination)")
+    out = {"combinations": float(n), "ours_s": ours_all, "ours_1core_s": ours_one}
+    seconds, ran = _backtesting_py_optimize()
+    full = seconds / ran * n
+    print(f"  backtesting.py optimize          {seconds:8.2f} s   for {ran} sampled combinations (all cores)")
+    print(f"  backtesting.py, full grid        {full:8.2f} s   EXTRAPOLATED from the sample")
+    print(f"  ratio ours / backtesting.py      {ours_all / full:8.4f}   (extrapolated peer time)")
+    out.update(btpy_sample_s=seconds, btpy_sample_n=float(ran), btpy_extrapolated_s=full, ratio_btpy=ours_all / full)
+    vbt_run = _vectorbt_sweep(bars)
+    if vbt_run is None:
+        print("  vectorbt                         not installed (pip install -r requirements-bench.txt)")
+        return out
+    start = time.perf_counter()
+    table = vbt_run()
+    first = time.perf_counter() - start
+    warm = min(_timed(vbt_run) for _ in range(runs))
+    ours_trades = int(result.table.set_index(["fast", "slow"]).loc[SANITY_PAIR, "n_trades"])
+    print(f"  vectorbt first call              {first:8.2f} s   (numba JIT compile or cache load)")
+    print(f"  vectorbt warm                    {warm:8.2f} s   (1 core: vectorbt does not use processes)")
+    print(f"  ratio ours / vectorbt warm       {ours_all / warm:8.3f}   ({os.cpu_count()} cores vs 1)")
+    print(f"  ratio ours 1 core / vectorbt     {ours_one / warm:8.3f}   (1 core each)")
+    print(f"  sanity: trades for {SANITY_PAIR} ours {ours_trades} vs vectorbt {int(table.loc[SANITY_PAIR, 'n_trades'])}")
+    out.update(vbt_first_s=first, vbt_warm_s=warm, ratio_vbt=ours_all / warm, ratio_vbt_1core=ours_one / warm)
+    return out
+
+
+def _wall_and_cpu(func: Callable[[], object], repeats: int) -> tuple[float, float]:
+    """(wall, CPU) seconds of the fastest of `repeats` calls after a warm-up; CPU counts worker processes
+    too, so it shows the work done whatever else the machine is running."""
+    func()
+    best = (float("inf"), float("inf"))
+    for _ in range(repeats):
+        t0, c0 = time.perf_counter(), os.times()
+        func()
+        t1, c1 = time.perf_counter(), os.times()
+        cpu = (c1.user + c1.system + c1.children_user + c1.children_system) - (
+            c0.user + c0.system + c0.children_user + c0.children_system)
+        best = min(best, (t1 - t0, cpu))
+    return best
+
+
+def _timed(func: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    func()
+    return time.perf_counter() - start
 
 
 # ---------------------------------------------------------------------------------------------

@@ -59,6 +59,7 @@ class CrossoverFastPath:
         self.cost_fn = config.cost_model().cost
         self._nan_list = [math.nan] * self.n
         self._false = np.zeros(self.n, dtype=bool)
+        self._false_list = [False] * self.n  # shared by every long-only run (never mutated by the loop)
         self._averages: dict[tuple[object, int], np.ndarray] = {}
 
     def average(self, strategy: Strategy, period: int) -> np.ndarray:
@@ -102,7 +103,7 @@ class CrossoverFastPath:
         flags = {k: arrays[k] for k in BOOL_FIELDS}
         any_flag = flags["entries_long"] | flags["exits_long"] | flags["entries_short"] | flags["exits_short"]
         sg = SignalData(
-            **{k: [v.tolist()] for k, v in flags.items()},  # type: ignore[union-attr]
+            **{k: [self._false_list if v is self._false else v.tolist()] for k, v in flags.items()},  # type: ignore[union-attr]
             stop=[self._as_list(arrays["stop"])],
             target=[self._as_list(arrays["target"])],
             strength=[self._nan_list],
