@@ -120,14 +120,21 @@ def equity_drawdown(
     return _layout(fig, height, title, range_buttons=True)
 
 
+MAX_ANNOTATED_CELLS = 300  # beyond this the numbers in the cells are too small to read: hover instead
+
+
 def heatmap(
     table: pd.DataFrame, *, title: str | None = None, fmt: str = ".2f", height: int = 420,
     colorscale: str = "RdYlGn", zmid: float | None = 0.0, x_title: str = "", y_title: str = "",
 ) -> go.Figure:
-    """Annotated heatmap of a 2-D table (sweeps, monthly returns, correlations)."""
+    """Heatmap of a 2-D table (sweeps, monthly returns, correlations), values written in the cells
+    when there are at most MAX_ANNOTATED_CELLS of them."""
+    annotate = table.size <= MAX_ANNOTATED_CELLS
     fig = go.Figure(go.Heatmap(
         z=table.to_numpy(dtype=float), x=[str(c) for c in table.columns], y=[str(i) for i in table.index],
-        colorscale=colorscale, zmid=zmid, texttemplate=f"%{{z:{fmt}}}", hoverongaps=False,
+        colorscale=colorscale, zmid=zmid, texttemplate=f"%{{z:{fmt}}}" if annotate else None,
+        hovertemplate=f"{x_title or 'x'} %{{x}}<br>{y_title or 'y'} %{{y}}<br>%{{z:{fmt}}}<extra></extra>",
+        hoverongaps=False,
     ))
     fig.update_xaxes(title_text=x_title, type="category")
     fig.update_yaxes(title_text=y_title, type="category", autorange="reversed")

@@ -11,8 +11,8 @@ from engine import charts
 from engine.backtest import BacktestResult
 from engine.backtest import history as runs
 from engine.errors import QuantdeskError
-from pages._shared import CHART_CONFIG, get_db
-from pages._widgets import format_stat, stat_label
+from pages._shared import get_db
+from pages._widgets import CHART_CONFIG, format_stat, stat_label
 
 SEP = " · "  # run names read "<strategy> · <symbols> · <interval>"
 INTERVALS = ("1m", "5m", "15m", "30m", "1h", "1d", "1wk", "1mo")

@@ -17,8 +17,7 @@ from engine.backtest.walkforward import run_walkforward
 from engine.errors import QuantdeskError
 from engine.metrics import METRIC_CONVENTIONS
 from engine.strategies import Param, Strategy
-from pages._shared import CHART_CONFIG
-from pages._widgets import format_stat, stat_label
+from pages._widgets import CHART_CONFIG, format_stat, metric_slots, stat_label
 
 MAX_COMBOS = 20_000  # a sweep above this takes too long for an interactive page: narrow it or sample
 PERCENT_COLUMNS = ("total_return", "cagr", "max_drawdown", "win_rate")
@@ -47,7 +46,7 @@ def _range_row(p: Param, key_prefix: str) -> list[Any]:
                               key=f"{key_prefix}_choices_{p.name}")
     cast = int if p.type is int else float
     step_default = cast(p.step or (1 if p.type is int else 0.01))
-    c1, c2, c3 = st.columns(3)
+    c1, c2, c3 = st.columns(3, wrap=False)  # from / to / step stay on one line, even on a phone
     low = c1.number_input(f"{p.name} from", value=cast(p.low if p.low is not None else p.default),
                           min_value=None if p.low is None else cast(p.low),
                           max_value=None if p.high is None else cast(p.high), key=f"{key_prefix}_lo_{p.name}")
@@ -123,33 +122,42 @@ def sweep_tab(bars: pd.DataFrame, strategy_cls: type[Strategy], base: dict[str, 
 
 def sweep_results(saved: dict[str, Any], key_prefix: str) -> None:
     table, objective = saved["table"], saved["objective"]
-    with st.container(horizontal=True, gap="small"):
-        st.metric(f"Best {stat_label(objective)}", _fmt(objective, saved["best_value"]), border=True, width=170,
-                  help=METRIC_CONVENTIONS.get(objective))
-        st.metric("Combinations run", f"{len(table):,}", border=True, width=170)
-        st.metric("Skipped (invalid)", f"{saved['skipped']:,}", border=True, width=170,
-                  help="Combinations the strategy rejects, e.g. fast >= slow.")
-        st.metric("Time", f"{saved['elapsed']:.1f} s", border=True, width=170)
+    best, runs, skipped, took = metric_slots(4)
+    best.metric(f"Best {stat_label(objective)}", _fmt(objective, saved["best_value"]), border=True,
+                help=METRIC_CONVENTIONS.get(objective))
+    runs.metric("Combinations run", f"{len(table):,}", border=True)
+    skipped.metric("Skipped (invalid)", f"{saved['skipped']:,}", border=True,
+                   help="Combinations the strategy rejects, e.g. fast >= slow.")
+    took.metric("Time", f"{saved['elapsed']:.1f} s", border=True)
     st.markdown("**Best parameters:** " + ", ".join(f"`{k}={v}`" for k, v in saved["best"].items()))
     if st.button("Open best in Backtest", key=f"{key_prefix}_open_best", icon="🧪"):
         st.session_state["backtest_pending"] = {"strategy": saved["strategy"], "params": saved["best"],
                                                 "symbols": [saved["symbol"]], "interval": saved["interval"]}
         st.switch_page("pages/backtest.py")
-    ranked = table.sort_values(objective, ascending=False, na_position="last", kind="stable")
+    shown = [c for c in table.columns if c in saved["swept"] or c in METRICS]  # fixed params: see above
+    ranked = table.sort_values(objective, ascending=False, na_position="last", kind="stable")[shown]
     st.dataframe(ranked, width="stretch", height=320, hide_index=True, key=f"{key_prefix}_sweep_table",
-                 column_config={c: st.column_config.NumberColumn(stat_label(c), format="percent")
-                                for c in PERCENT_COLUMNS if c in ranked.columns})
+                 column_config=metric_columns(ranked.columns))
     swept = saved["swept"]
     if len(swept) >= 2:
         h1, h2 = st.columns(2)
         x = h1.selectbox("Heatmap x", swept, index=0, key=f"{key_prefix}_hx")
         y = h2.selectbox("Heatmap y", [s for s in swept if s != x], index=0, key=f"{key_prefix}_hy")
         grid = heatmap_table(table, x, y, objective)
+        st.markdown(f"**{stat_label(objective)}** by {x} and {y} (best over the other swept parameters)")
         fig = charts.heatmap(grid, fmt=".2f", height=min(520, 120 + 26 * len(grid)), x_title=x, y_title=y,
-                             zmid=None, title=f"{stat_label(objective)} (best over other parameters)")
+                             zmid=None)
         st.plotly_chart(fig, width="stretch", config=CHART_CONFIG, key=f"{key_prefix}_heatmap")
     elif swept:
         st.caption("Sweep two parameters to see a heatmap.")
+
+
+def metric_columns(columns: Any) -> dict[str, Any]:
+    """Column labels and number formats for the sweep METRICS present in `columns`."""
+    formats = {"n_trades": "%d", "final_equity": "%.0f"}
+    return {c: st.column_config.NumberColumn(stat_label(c), format="percent" if c in PERCENT_COLUMNS
+                                             else formats.get(c, "%.2f"))
+            for c in columns if c in METRICS}
 
 
 def _fmt(metric: str, value: float) -> str:
@@ -190,7 +198,8 @@ def walkforward_tab(bars: pd.DataFrame, strategy_cls: type[Strategy], search: di
         bar.empty()
         st.session_state[f"{key_prefix}_wf"] = {
             "windows": result.windows, "equity": result.equity, "stats": result.stats,
-            "efficiency": result.efficiency, "objective": result.objective, **context}
+            "efficiency": result.efficiency, "objective": result.objective,
+            "swept": [name for name, values in search["space"].items() if len(values) > 1], **context}
     saved = st.session_state.get(f"{key_prefix}_wf")
     if saved and saved["strategy"] == strategy_cls.name:
         walkforward_results(saved, bars, key_prefix)
@@ -198,21 +207,30 @@ def walkforward_tab(bars: pd.DataFrame, strategy_cls: type[Strategy], search: di
 
 def walkforward_results(saved: dict[str, Any], bars: pd.DataFrame, key_prefix: str) -> None:
     stats = saved["stats"]
-    with st.container(horizontal=True, gap="small"):
-        for key in ("total_return", "sharpe", "max_drawdown", "n_trades"):
-            st.metric(f"OOS {stat_label(key)}", format_stat(key, stats.get(key)), border=True, width=170,
-                      help=METRIC_CONVENTIONS.get(key))
-        st.metric("Efficiency", _fmt("efficiency", saved["efficiency"]), border=True, width=170,
-                  help="Mean out-of-sample objective / mean in-sample objective. Near 1: the optimum holds up "
-                       "on unseen data; near 0 or negative: the sweep fitted noise.")
+    slots = metric_slots(5)
+    for slot, key in zip(slots, ("total_return", "sharpe", "max_drawdown", "n_trades")):
+        slot.metric(f"OOS {stat_label(key)}", format_stat(key, stats.get(key)), border=True,
+                    help=METRIC_CONVENTIONS.get(key))
+    slots[4].metric("Efficiency", _fmt("efficiency", saved["efficiency"]), border=True,
+                    help="Mean out-of-sample objective / mean in-sample objective. Near 1: the optimum holds up "
+                         "on unseen data; near 0 or negative: the sweep fitted noise.")
     st.markdown("**Stitched out-of-sample equity** · drawdown beneath")
     fig = charts.equity_drawdown(saved["equity"], benchmark=bars["close"], height=420)
     st.plotly_chart(fig, width="stretch", config=CHART_CONFIG, key=f"{key_prefix}_wf_equity")
-    windows = saved["windows"].copy()
-    for col in ("train_start", "train_end", "test_start", "test_end"):
+    dates = ("train_start", "train_end", "test_start", "test_end")
+    results = ("is_objective", "oos_objective", "oos_return", "oos_sharpe", "oos_trades", "oos_final_equity")
+    windows = saved["windows"][["window", *dates, *saved["swept"], *results]].copy()
+    for col in dates:
         windows[col] = pd.DatetimeIndex(windows[col]).date
-    st.dataframe(windows, width="stretch", height=260, hide_index=True, key=f"{key_prefix}_wf_table",
-                 column_config={"oos_return": st.column_config.NumberColumn("OOS return", format="percent")})
+    objective = stat_label(saved["objective"])
+    st.dataframe(windows, width="stretch", height=40 + 35 * len(windows), hide_index=True,
+                 key=f"{key_prefix}_wf_table", column_config={
+                     "is_objective": st.column_config.NumberColumn(f"In-sample {objective}", format="%.2f"),
+                     "oos_objective": st.column_config.NumberColumn(f"OOS {objective}", format="%.2f"),
+                     "oos_return": st.column_config.NumberColumn("OOS return", format="percent"),
+                     "oos_sharpe": st.column_config.NumberColumn("OOS Sharpe", format="%.2f"),
+                     "oos_trades": st.column_config.NumberColumn("OOS trades", format="%d"),
+                     "oos_final_equity": st.column_config.NumberColumn("OOS final equity", format="%.0f")})
 
 
 def lookahead_tab(bars: pd.DataFrame, strategy: Strategy, key_prefix: str) -> None:
@@ -232,9 +250,9 @@ def lookahead_tab(bars: pd.DataFrame, strategy: Strategy, key_prefix: str) -> No
     if not saved or saved["strategy"] != strategy.name:
         return
     if saved["passed"]:
-        st.success(f"✅ No look-ahead found in {saved['checked']} checks.", icon="✅")
+        st.success(f"No look-ahead found in {saved['checked']} checks.", icon="✅")
     else:
-        st.error(f"❌ Look-ahead found: {len(saved['violations'])} of {saved['checked']} checks changed "
+        st.error(f"Look-ahead found: {len(saved['violations'])} of {saved['checked']} checks changed "
                  "earlier signals.", icon="❌")
         st.dataframe(saved["violations"], width="stretch", height=300, hide_index=True,
                      key=f"{key_prefix}_la_table")

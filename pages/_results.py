@@ -14,8 +14,7 @@ from engine.backtest.result import stats_to_json
 from engine.metrics import METRIC_CONVENTIONS, monthly_returns_table, total_return
 from engine.money import format_money
 from engine.strategies.base import Signals
-from pages._shared import CHART_CONFIG
-from pages._widgets import format_stat, stat_label, stats_table
+from pages._widgets import CHART_CONFIG, format_stat, metric_slots, stat_label, stats_table
 
 HEADLINE = ("total_return", "cagr", "sharpe", "max_drawdown", "win_rate", "n_trades")
 MONEY_COLUMNS = ("entry_price", "exit_price", "pnl", "costs")
@@ -28,18 +27,16 @@ def benchmark_return(result: BacktestResult) -> float:
     return total_return(result.benchmark)
 
 
-def headline_metrics(result: BacktestResult, currency: str, key_prefix: str) -> None:
+def headline_metrics(result: BacktestResult, currency: str) -> None:
     """3–6 metric cards with the convention of each figure as its tooltip; wraps to two per row on a phone."""
     stats = result.stats
     bench = benchmark_return(result)
-    with st.container(horizontal=True, gap="small", key=f"{key_prefix}_metrics"):
-        for key in HEADLINE:
-            delta, help_text = None, METRIC_CONVENTIONS.get(key)
-            if key == "total_return" and not math.isnan(bench) and not math.isnan(stats[key]):
-                delta = f"{(stats[key] - bench) * 100:+.1f} pp vs B&H"
-                help_text = f"{help_text} Delta: percentage points above buy & hold ({bench * 100:+.2f}%)."
-            st.metric(stat_label(key), format_stat(key, stats.get(key), currency), delta,
-                      help=help_text, border=True, width=170)
+    for slot, key in zip(metric_slots(len(HEADLINE)), HEADLINE):
+        delta, help_text = None, METRIC_CONVENTIONS.get(key)
+        if key == "total_return" and not math.isnan(bench) and not math.isnan(stats[key]):
+            delta = f"{(stats[key] - bench) * 100:+.1f} pp vs B&H"
+            help_text = f"{help_text} Delta: percentage points above buy & hold ({bench * 100:+.2f}%)."
+        slot.metric(stat_label(key), format_stat(key, stats.get(key), currency), delta, help=help_text, border=True)
 
 
 def _signals_for(result: BacktestResult, symbol: str) -> Signals | None:

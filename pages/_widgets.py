@@ -13,7 +13,12 @@ from engine.errors import QuantdeskError, StrategyError
 from engine.metrics import METRIC_CONVENTIONS
 from engine.money import format_money
 from engine.strategies import Param, Strategy, get_strategy, list_strategies
+from pages._shared import CHART_CONFIG as BASE_CHART_CONFIG
 
+# Fewer modebar buttons than the shared config, so they never cover the range buttons on a phone;
+# box zoom by dragging and double-click reset still work.
+CHART_CONFIG = {**BASE_CHART_CONFIG, "modeBarButtonsToRemove": [
+    *BASE_CHART_CONFIG.get("modeBarButtonsToRemove", []), "zoomIn2d", "zoomOut2d", "pan2d", "toImage"]}
 COST_MODELS = {
     "percent": "Percent of value",
     "flat": "Flat per order",
@@ -165,6 +170,19 @@ def backtest_settings(key_prefix: str, *, portfolio: bool = False, n_symbols: in
     except QuantdeskError as exc:
         st.error(str(exc), icon="⚠️")
         return None
+
+
+def metric_slots(n: int) -> list[Any]:
+    """Containers for `n` metric cards: rows of four on a desktop, rows of two on a phone.
+
+    Each row is two stacking columns holding two non-stacking columns, so a 390 px screen shows
+    pairs of cards instead of one tall column (and a desktop never squeezes six cards into one row).
+    """
+    slots: list[Any] = []
+    while len(slots) < n:
+        for outer in st.columns(2, gap="small"):
+            slots.extend(outer.columns(2, gap="small", wrap=False))
+    return slots[:n]
 
 
 def stat_label(key: str) -> str:

@@ -73,14 +73,15 @@ with st.container(border=True):
                             help="One symbol: a single run. Several: one shared-cash portfolio run.")
     intervals = stored_intervals(chosen[0]) if chosen else ["1d"]
     interval = c2.selectbox("Interval", intervals or ["1d"], key=f"{P}_interval")
+    d1, d2, d3 = st.columns([2, 2, 1], vertical_alignment="bottom")
     if chosen:
         first, start_default, last = date_bounds(chosen, interval)
-        d1, d2 = st.columns([3, 1])
         dates = d1.date_input("Date range", value=(start_default, last), min_value=first, max_value=last,
                               key=f"{P}_dates")
-        adjusted = d2.toggle("Adjusted prices", value=True, key=f"{P}_adjusted",
+        adjusted = d3.toggle("Adjusted", value=True, key=f"{P}_adjusted",
                              help="Split/dividend-adjusted OHLC for research; trade logs then show adjusted prices.")
-    strategy_cls = strategy_select(f"{P}_strategy")
+    with d2:
+        strategy_cls = strategy_select(f"{P}_strategy")
     params = param_form(strategy_cls, P, skip=("allow_short",))
     with st.expander("Settings: cash, costs, slippage, sizing"):
         config = backtest_settings(P, portfolio=len(chosen) > 1, n_symbols=max(1, len(chosen)),
@@ -137,7 +138,7 @@ if text and meta:
         currency = ""  # mixed currencies: show plain numbers
     st.subheader(meta["label"])
     data_badge(meta["symbols"])
-    _results.headline_metrics(result, currency, P)
+    _results.headline_metrics(result, currency)
     _results.equity_chart(result, key=f"{P}_equity")
     shown = meta["symbols"][0]
     if len(meta["symbols"]) > 1:

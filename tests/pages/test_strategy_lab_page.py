@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pandas as pd
+import pytest
 from streamlit.testing.v1 import AppTest
 
+from engine.strategies import Signals, Strategy, build_signals, register, unregister
 from tests.pages.page_helpers import ROOT, SYMBOLS, app, chart_keys, demo_env, empty_db, errors, seeded  # noqa: F401
 
 
@@ -95,6 +98,36 @@ def test_lookahead_check_passes_for_builtin(seeded) -> None:  # noqa: ANN001, F8
     at.button(key="lab_la_run").click().run(timeout=60)
     assert not at.exception, at.exception
     assert any("No look-ahead found in 10 checks" in s.value for s in at.success)
+
+
+class PeekAhead(Strategy):
+    """Deliberately broken: buys when tomorrow's close is higher (uses the future)."""
+
+    name = "test_peek_ahead"
+    title = "Peek ahead (broken)"
+    params = ()
+
+    def signals(self, bars: pd.DataFrame) -> Signals:
+        up = bars["close"].shift(-1) > bars["close"]
+        return build_signals(bars, self.p, entries_long=up, exits_long=~up)
+
+
+@pytest.fixture
+def peek_strategy():  # noqa: ANN201
+    register(PeekAhead)
+    yield PeekAhead
+    unregister(PeekAhead.name)
+
+
+def test_lookahead_check_flags_a_leaky_strategy(seeded, peek_strategy) -> None:  # noqa: ANN001, F811
+    at = app("strategy_lab")
+    at.selectbox(key="lab_strategy").set_value(peek_strategy.name).run(timeout=60)
+    at.number_input(key="lab_la_checks").set_value(10)
+    at.button(key="lab_la_run").click().run(timeout=60)
+    assert not at.exception, at.exception
+    assert any("Look-ahead found" in e for e in errors(at)), errors(at)
+    violations = at.dataframe[-1].value
+    assert len(violations) >= 1 and {"checked_at", "bar", "field", "message"} <= set(violations.columns)
 
 
 def test_invalid_base_parameters_block_lookahead(seeded) -> None:  # noqa: ANN001, F811
