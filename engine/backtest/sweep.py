@@ -10,6 +10,7 @@ import os
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +20,7 @@ import pandas as pd
 from engine.backtest.config import BacktestConfig
 from engine.backtest.sweep_eval import METRICS, Evaluator, init_worker, lean_stats, worker_chunk
 from engine.backtest.sweep_fast import CrossoverFastPath, signals_match, supports_fast_path
-from engine.errors import OptimizationError, ParameterError
+from engine.errors import OptimizationError, ParameterError, StrategyError
 from engine.strategies import get_strategy, origin
 from engine.strategies.base import Param, Strategy
 
@@ -277,6 +278,11 @@ def _evaluate_parallel(bars: pd.DataFrame, cls: type[Strategy], config: Backtest
                 done += len(chunks[k])
                 if progress is not None:
                     progress(done, total)
+    except BrokenProcessPool:
+        raise StrategyError(
+            f"sweep worker processes could not run {cls.name} (a worker failed to start or crashed); "
+            "retry with n_jobs=1 to see the error"
+        ) from None
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
     return [row for chunk in results for row in chunk or []]

@@ -19,7 +19,7 @@ from engine.backtest.sweep import (
 )
 from engine.backtest.sweep_eval import METRICS, lean_stats
 from engine.backtest.sweep_fast import supports_fast_path
-from engine.errors import OptimizationError, ParameterError
+from engine.errors import OptimizationError, ParameterError, StrategyError
 from engine.indicators import wma
 from engine.metrics import compute_stats
 from engine.strategies import get_strategy, make_strategy, register, unregister
@@ -156,6 +156,42 @@ def test_unknown_objective_and_method(bars: pd.DataFrame) -> None:
         run_sweep(bars, "sma_cross", {"fast": [5]}, objective="sharp")
     with pytest.raises(ParameterError, match="'grid' or 'random'"):
         run_sweep(bars, "sma_cross", {"fast": [5]}, method="bayes")
+
+
+PLUGIN = '''
+import pandas as pd
+from engine.errors import StrategyError
+from engine.strategies import Param, Signals, Strategy, build_signals, cross_level
+
+
+class TestRoc(Strategy):
+    name = "test_sweep_roc"
+    params = (Param("period", int, 20, 2, 100, 1), Param("level", float, 0.0, -1.0, 1.0, 0.01))
+
+    def signals(self, bars: pd.DataFrame) -> Signals:
+        if self.p["period"] == 13:
+            raise StrategyError("period 13 is unlucky")
+        roc = bars["close"].pct_change(self.p["period"])
+        return build_signals(bars, self.p, entries_long=cross_level(roc, self.p["level"], True),
+                             exits_long=cross_level(roc, self.p["level"], False))
+'''
+
+
+def test_plugin_strategy_runs_in_workers_and_errors_propagate(bars: pd.DataFrame, tmp_path) -> None:
+    from engine.strategies import load_plugins
+
+    (tmp_path / "roc.py").write_text(PLUGIN)
+    assert load_plugins(tmp_path) == []
+    try:
+        space = {"period": [5, 10, 20, 30, 40, 60], "level": [0.0, 0.02, 0.05, 0.1, 0.15]}
+        inline = run_sweep(bars, "test_sweep_roc", space, n_jobs=1)
+        parallel = run_sweep(bars, "test_sweep_roc", space, n_jobs=2)
+        pd.testing.assert_frame_equal(inline.table, parallel.table)
+        assert inline.table["n_trades"].sum() > 0
+        with pytest.raises(StrategyError, match="unlucky"):
+            run_sweep(bars, "test_sweep_roc", {**space, "period": [5, 10, 13, 20, 30, 40]}, n_jobs=2)
+    finally:
+        unregister("test_sweep_roc")
 
 
 # --- the crossover fast path gives exactly the backtester's numbers ----------------------------
