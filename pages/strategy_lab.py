@@ -22,6 +22,7 @@ symbols = stored_symbols()
 if not symbols:
     st.info("No market data stored yet — open **Data** and click *Sync now* (or upload a CSV), then come back.",
             icon="🗄️")
+    st.page_link("pages/data.py", label="Go to Data", icon="🗄️")
     st.stop()
 
 

@@ -64,6 +64,14 @@ def app(page: str) -> AppTest:
     return at
 
 
+def app_at(page: str) -> AppTest:
+    """AppTest of the whole app (st.navigation, so page links resolve) switched to pages/<page>.py."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run(timeout=60)
+    at.switch_page(f"pages/{page}.py").run(timeout=60)
+    return at
+
+
 def errors(at: AppTest) -> list[str]:
     return [e.value for e in at.error]
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.pages.page_helpers import SYMBOLS, app, chart_keys, demo_env, empty_db, errors, seeded  # noqa: F401
+from tests.pages.page_helpers import SYMBOLS, app, app_at, chart_keys, demo_env, empty_db, errors, seeded  # noqa: F401
 
 HEADLINE = ["Total return", "CAGR", "Sharpe", "Max drawdown", "Win rate", "Trades"]
 
@@ -92,9 +92,11 @@ def test_prefill_from_strategy_lab(seeded) -> None:  # noqa: ANN001, F811
 
 
 def test_empty_database_points_to_data_page(empty_db) -> None:  # noqa: ANN001, F811
-    at = app("backtest")
-    assert not at.exception
+    at = app_at("backtest")  # the whole app, so the link to the Data page resolves
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Backtest"
     assert any("No market data stored yet" in i.value for i in at.info)
+    assert any(link.proto.page.endswith("data") for link in at.get("page_link"))
     with pytest.raises(KeyError):
         at.button(key="backtest_run")
 

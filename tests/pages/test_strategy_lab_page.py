@@ -9,7 +9,17 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from engine.strategies import Signals, Strategy, build_signals, register, unregister
-from tests.pages.page_helpers import ROOT, SYMBOLS, app, chart_keys, demo_env, empty_db, errors, seeded  # noqa: F401
+from tests.pages.page_helpers import (  # noqa: F401
+    ROOT,
+    SYMBOLS,
+    app,
+    app_at,
+    chart_keys,
+    demo_env,
+    empty_db,
+    errors,
+    seeded,
+)
 
 
 def small_grid(at):  # noqa: ANN001, ANN201
@@ -139,6 +149,8 @@ def test_invalid_base_parameters_block_lookahead(seeded) -> None:  # noqa: ANN00
 
 
 def test_empty_database_points_to_data_page(empty_db) -> None:  # noqa: ANN001, F811
-    at = app("strategy_lab")
-    assert not at.exception
+    at = app_at("strategy_lab")  # the whole app, so the link to the Data page resolves
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Strategy Lab"
     assert any("No market data stored yet" in i.value for i in at.info)
+    assert any(link.proto.page.endswith("data") for link in at.get("page_link"))
