@@ -122,6 +122,7 @@ def sweep_tab(bars: pd.DataFrame, strategy_cls: type[Strategy], base: dict[str, 
 
 def sweep_results(saved: dict[str, Any], key_prefix: str) -> None:
     table, objective = saved["table"], saved["objective"]
+    st.caption(f"Last sweep: {saved['strategy']} on {saved['symbol']} · {saved['interval']}.")
     best, runs, skipped, took = metric_slots(4)
     best.metric(f"Best {stat_label(objective)}", _fmt(objective, saved["best_value"]), border=True,
                 help=METRIC_CONVENTIONS.get(objective))
@@ -207,6 +208,7 @@ def walkforward_tab(bars: pd.DataFrame, strategy_cls: type[Strategy], search: di
 
 def walkforward_results(saved: dict[str, Any], bars: pd.DataFrame, key_prefix: str) -> None:
     stats = saved["stats"]
+    st.caption(f"Last walk-forward: {saved['strategy']} on {saved['symbol']} · {saved['interval']}.")
     slots = metric_slots(5)
     for slot, key in zip(slots, ("total_return", "sharpe", "max_drawdown", "n_trades")):
         slot.metric(f"OOS {stat_label(key)}", format_stat(key, stats.get(key)), border=True,

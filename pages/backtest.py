@@ -105,7 +105,8 @@ def load_window(chosen: list[str], progress: Any) -> dict[str, pd.DataFrame]:
     return out
 
 
-def run(chosen: list[str], config: BacktestConfig) -> BacktestResult:
+def run(chosen: list[str], config: BacktestConfig) -> str:
+    """Load, run (plus an equal-weight buy & hold for a portfolio), and return the result as JSON."""
     progress = st.progress(0.0, text="Loading bars…")
     bars = load_window(chosen, progress)
     progress.progress(0.6, text="Running backtest…")
@@ -117,19 +118,21 @@ def run(chosen: list[str], config: BacktestConfig) -> BacktestResult:
         equal = replace(config, sizing="pct_equity", size_value=95.0 / len(chosen), max_positions=None,
                         allow_short=False)
         result.benchmark = run_portfolio_backtest(bars, make_strategy("buy_hold"), equal).equity
+    progress.progress(0.9, text="Computing statistics…")
+    text = result.to_json()
     progress.empty()
-    return result
+    return text
 
 
 if clicked and ready:
     try:
-        result = run(chosen, config)
+        st.session_state[f"{P}_result"] = run(chosen, config)
     except QuantdeskError as exc:
         st.error(str(exc), icon="⚠️")
     else:
-        st.session_state[f"{P}_result"] = result.to_json()
-        st.session_state[f"{P}_meta"] = {"symbols": list(chosen), "interval": interval, "adjusted": adjusted,
-                                         "saved_id": None, "label": _history.run_name(strategy_cls.title, chosen, interval)}
+        st.session_state[f"{P}_meta"] = {
+            "symbols": list(chosen), "interval": interval, "adjusted": adjusted, "saved_id": None,
+            "label": _history.run_name(strategy_cls.title, chosen, interval)}
 
 text, meta = st.session_state.get(f"{P}_result"), st.session_state.get(f"{P}_meta")
 if text and meta:
