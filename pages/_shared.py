@@ -12,6 +12,25 @@ from storage import candles as candle_store
 from storage.db import make_engine
 from storage.migrate import upgrade
 
+
+
+def _leave_legacy_multipage_mode() -> None:
+    """Make a deep link (e.g. /market) on a fresh server go through app.py's st.navigation.
+
+    Streamlit treats an app with a `pages/` folder as a legacy multipage app until some script calls
+    st.navigation; a first request for /market would then run pages/market.py on its own (no app
+    shell, helper modules listed as pages). Switching the flag and rerunning hands the request to
+    app.py, which routes it to the same page.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+_leave_legacy_multipage_mode()
+
 CHART_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d"]}
 
 

@@ -28,6 +28,9 @@ def test_page_renders(browser, app_url: str, page_name: str, device: str) -> Non
         assert page.locator("h1").count() >= 1
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 1, f"page is {overflow}px wider than the {device} screen"
+        if device == "desktop":  # the app shell's navigation, even on a deep link to a fresh server
+            nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+            assert "Strategy Lab" in nav and "widgets" not in nav, nav
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / f"{page_name}-{device}.png"))
     finally:
