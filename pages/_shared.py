@@ -13,7 +13,6 @@ from storage.db import make_engine
 from storage.migrate import upgrade
 
 
-
 def _leave_legacy_multipage_mode() -> None:
     """Make a deep link (e.g. /market) on a fresh server go through app.py's st.navigation.
 
