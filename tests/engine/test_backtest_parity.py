@@ -121,3 +121,37 @@ def test_builtin_sma_cross_matches_backtesting_py(goog: pd.DataFrame) -> None:
     cfg = BacktestConfig(cash=CASH, costs=COMMISSION)
     ours = run_backtest(goog, make_strategy("sma_cross", fast=10, slow=20), cfg, symbol="GOOG")
     _compare(ours, _reference_run(10, 20, allow_short=False), goog)
+
+
+def test_final_equity_matches_unadjusted_when_both_end_flat(goog: pd.DataFrame) -> None:
+    """Cut the data just after a long exit so neither engine holds a position at the end: the raw
+    final equities then agree (no end-of-data convention involved), well inside 0.5 %."""
+    from backtesting import Backtest
+    from backtesting import Strategy as BtStrategy
+    from backtesting.lib import crossover
+    from backtesting.test import GOOG, SMA
+
+    cfg = BacktestConfig(cash=CASH, costs=COMMISSION, sizing="pct_equity", size_value=95)
+    full = run_backtest(goog, ReferenceSmaCross(fast=10, slow=20), cfg, symbol="GOOG")
+    closed = full.trades[full.trades["exit_reason"] == "signal"]
+    cut = goog.index.get_loc(closed["exit_time"].iloc[-2]) + 1  # a flat stretch follows this exit
+    ours = run_backtest(goog.iloc[:cut], ReferenceSmaCross(fast=10, slow=20), cfg, symbol="GOOG")
+    assert ours.trades["exit_reason"].iloc[-1] == "signal"
+
+    class SmaCross(BtStrategy):
+        def init(self) -> None:
+            self.fast = self.I(SMA, self.data.Close, 10)
+            self.slow = self.I(SMA, self.data.Close, 20)
+
+        def next(self) -> None:
+            if crossover(self.fast, self.slow):
+                self.buy(size=0.95)
+            elif crossover(self.slow, self.fast):
+                self.position.close()
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = Backtest(GOOG.iloc[:cut], SmaCross, cash=CASH, commission=COMMISSION, finalize_trades=True).run()
+    assert len(ours.trades) == theirs["# Trades"]
+    assert abs(ours.equity.iloc[-1] / theirs["Equity Final [$]"] - 1) < 0.005
+    assert ours.equity.iloc[-1] == pytest.approx(theirs["Equity Final [$]"], rel=1e-9)
