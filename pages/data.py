@@ -16,6 +16,7 @@ from engine.data.sync import sync_symbols
 from engine.data.validate import validate_symbols
 from engine.errors import QuantdeskError
 from pages._shared import CHART_CONFIG, clear_data_caches, data_badge, data_status_cached, get_db, settings
+from pages._widgets import metric_slots
 
 st.title("Data")
 st.caption("Stored market data: coverage, freshness and quality. Sync, repair or import here.")
@@ -32,7 +33,7 @@ rows = [
 ]
 coverage = pd.DataFrame(rows)
 failed = sum(1 for s in status.symbols if s.last_status == "failed")
-m = st.columns(4)
+m = metric_slots(4)
 m[0].metric("Symbols", f"{coverage['symbol'].nunique() if rows else 0}")
 m[1].metric("Bars stored", f"{int(coverage['bars'].sum()) if rows else 0:,}")
 m[2].metric("Newest bar", status.as_of.strftime("%d %b %Y") if status.as_of is not None else "—")

@@ -9,6 +9,7 @@ from engine import charts
 from engine.indicators import ema, sma
 from engine.money import format_price
 from pages._shared import CHART_CONFIG, data_badge, get_db, load_bars_cached, stored_intervals, stored_symbols
+from pages._widgets import metric_slots
 from storage.instruments import get_instrument
 
 st.title("Market")
@@ -70,7 +71,7 @@ if view.empty:
 data_badge([symbol])
 last, prev = view["close"].iloc[-1], view["close"].iloc[-2] if len(view) > 1 else view["close"].iloc[-1]
 year = bars[bars.index >= bars.index[-1] - pd.Timedelta(days=365)]
-m = st.columns(4)
+m = metric_slots(4)
 m[0].metric("Last close", format_price(last, currency), f"{(last / prev - 1) * 100:+.2f}%")
 m[1].metric("Range return", f"{(last / view['close'].iloc[0] - 1) * 100:+.2f}%",
             help="Close to close over the selected range.")
