@@ -75,6 +75,17 @@ def stored_symbols(interval: str | None = None) -> list[str]:
     return sorted(cov["symbol"].unique().tolist())
 
 
+def require_stored_symbols() -> list[str]:
+    """Symbols with stored bars; with none, an empty state pointing to the Data page, and stop."""
+    symbols = stored_symbols()
+    if not symbols:
+        st.info("No market data stored yet — open **Data** and click *Sync now* (or upload a CSV), "
+                "then come back.", icon="🗄️")
+        st.page_link("pages/data.py", label="Go to Data", icon="🗄️")
+        st.stop()
+    return symbols
+
+
 def stored_intervals(symbol: str) -> list[str]:
     cov = coverage_cached()
     return cov.loc[cov["symbol"] == symbol, "interval"].tolist()
@@ -92,12 +103,3 @@ def data_badge(symbols: list[str] | None = None, sidebar: bool = False) -> None:
     if status.offline:
         as_of = status.as_of.tz_convert("Asia/Kolkata").strftime("%d %b %Y") if status.as_of is not None else "never"
         target.info(f"**offline** — market data provider unreachable; data as of {as_of}", icon="📴")
-
-
-def symbol_picker(label: str = "Symbol", key: str = "symbol", interval: str | None = None,
-                  default: str | None = None, container=st) -> str | None:  # noqa: ANN001
-    options = stored_symbols(interval)
-    if not options:
-        return None
-    index = options.index(default) if default in options else 0
-    return container.selectbox(label, options, index=index, key=key)

@@ -18,8 +18,8 @@ from pages._shared import (
     data_badge,
     get_db,
     load_bars_cached,
+    require_stored_symbols,
     stored_intervals,
-    stored_symbols,
 )
 from pages._widgets import backtest_settings, checked_strategy, param_form, strategy_select, widget_key
 from storage.instruments import get_instrument
@@ -29,12 +29,7 @@ P = "backtest"  # session-state prefix
 st.title("Backtest")
 st.caption("Pick symbols and a strategy, click **Run backtest**: metrics, equity vs buy & hold, trades.")
 
-symbols = stored_symbols()
-if not symbols:
-    st.info("No market data stored yet — open **Data** and click *Sync now* (or upload a CSV), then come back.",
-            icon="🗄️")
-    st.page_link("pages/data.py", label="Go to Data", icon="🗄️")
-    st.stop()
+symbols = require_stored_symbols()
 
 
 def apply_pending() -> None:

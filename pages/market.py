@@ -8,17 +8,21 @@ import streamlit as st
 from engine import charts
 from engine.indicators import ema, sma
 from engine.money import format_price
-from pages._shared import CHART_CONFIG, data_badge, get_db, load_bars_cached, stored_intervals, stored_symbols
+from pages._shared import (
+    CHART_CONFIG,
+    data_badge,
+    get_db,
+    load_bars_cached,
+    require_stored_symbols,
+    stored_intervals,
+)
 from pages._widgets import metric_slots
 from storage.instruments import get_instrument
 
 st.title("Market")
 st.caption("Candles, volume and moving averages for any stored symbol.")
 
-symbols = stored_symbols()
-if not symbols:
-    st.info("No market data stored yet — open **Data** and click *Sync now*, or upload a CSV.", icon="🗄️")
-    st.stop()
+symbols = require_stored_symbols()
 
 with st.container(border=True):
     c1, c2, c3 = st.columns([2, 1, 2])

@@ -10,7 +10,13 @@ import streamlit as st
 from engine.errors import QuantdeskError
 from engine.metrics import periods_per_year_for
 from pages import _lab
-from pages._shared import coverage_cached, data_badge, load_bars_cached, stored_intervals, stored_symbols
+from pages._shared import (
+    coverage_cached,
+    data_badge,
+    load_bars_cached,
+    require_stored_symbols,
+    stored_intervals,
+)
 from pages._widgets import backtest_settings, checked_strategy, param_form, strategy_select
 
 P = "lab"  # session-state prefix
@@ -18,12 +24,7 @@ P = "lab"  # session-state prefix
 st.title("Strategy Lab")
 st.caption("Stress a strategy before trusting it: sweep its parameters, walk it forward, check for look-ahead.")
 
-symbols = stored_symbols()
-if not symbols:
-    st.info("No market data stored yet — open **Data** and click *Sync now* (or upload a CSV), then come back.",
-            icon="🗄️")
-    st.page_link("pages/data.py", label="Go to Data", icon="🗄️")
-    st.stop()
+symbols = require_stored_symbols()
 
 
 def date_bounds(symbol: str, interval: str) -> tuple[Any, Any, Any]:

@@ -12,7 +12,7 @@ from engine.__main__ import emit
 from engine.config import get_settings
 from engine.data.instruments import normalise_symbol
 from engine.data.providers import INTERVALS, make_provider
-from engine.data.providers.base import to_utc
+from engine.data.providers.base import parse_date_option
 from engine.errors import DataError, ProviderError
 
 if TYPE_CHECKING:
@@ -37,13 +37,6 @@ def _symbols(text: str | None) -> list[str]:
     return [normalise_symbol(s) for s in text.split(",") if s.strip()]
 
 
-def _date(text: str | None, flag: str) -> pd.Timestamp | None:
-    if text is None:
-        return None
-    try:
-        return to_utc(text)
-    except DataError:
-        raise DataError(f"{flag} {text!r} is not a date; use YYYY-MM-DD") from None
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
@@ -52,12 +45,12 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     symbols = _symbols(args.symbols)
-    start = _date(args.start, "--start")
-    end = _date(args.end, "--end")
+    start = parse_date_option(args.start, "--start")
+    end = parse_date_option(args.end, "--end")
     if args.period and (start is not None or end is not None):
         raise DataError("give either --period or --start/--end, not both")
     if start is None and not args.period:
-        start = _date(settings.history_start, "history_start")
+        start = parse_date_option(settings.history_start, "history_start")
     provider = make_provider(args.provider or settings.provider, settings.provider_min_interval_s)
     engine = open_db()
 

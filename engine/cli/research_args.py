@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from engine.data.providers.base import parse_date_option
 from engine.errors import DataError, ParameterError
 
 if TYPE_CHECKING:
@@ -131,7 +132,7 @@ def load_cli_bars(args: argparse.Namespace) -> tuple[pd.DataFrame, str]:
     from engine.data.providers.base import check_interval
 
     check_interval(args.interval)
-    start, end = _date(args.start, "--start"), _date(args.end, "--end")
+    start, end = parse_date_option(args.start, "--start"), parse_date_option(args.end, "--end")
     if not args.symbol and not args.csv:
         from engine.data.providers.demo import generate_demo_bars
 
@@ -165,15 +166,6 @@ def load_cli_bars(args: argparse.Namespace) -> tuple[pd.DataFrame, str]:
     return bars, str(args.csv)
 
 
-def _date(text: str | None, flag: str) -> pd.Timestamp | None:
-    from engine.data.providers.base import to_utc
-
-    if text is None:
-        return None
-    try:
-        return to_utc(text)
-    except DataError:
-        raise DataError(f"{flag} {text!r} is not a date; use YYYY-MM-DD") from None
 
 
 def make_cli_strategy(name: str, params: dict[str, str]) -> Strategy:

@@ -6,7 +6,7 @@ import pandas as pd
 
 from storage.candles import load_candles
 from storage.sync_runs import recent_runs
-from tests.pages.page_helpers import SYMBOLS, app, chart_keys, demo_env, empty_db, errors, seeded  # noqa: F401
+from tests.pages.page_helpers import SYMBOLS, app, app_at, chart_keys, demo_env, empty_db, errors, seeded  # noqa: F401
 
 
 def test_market_renders_candles_with_overlays(seeded) -> None:  # noqa: ANN001, F811
@@ -30,9 +30,10 @@ def test_market_switches_symbol_and_turns_overlays_off(seeded) -> None:  # noqa:
 
 
 def test_market_on_empty_database_points_to_data_page(empty_db) -> None:  # noqa: ANN001, F811
-    at = app("market")
+    at = app_at("market")  # the whole app, so the link to the Data page resolves
     assert not at.exception
     assert any("No market data stored yet" in i.value for i in at.info)
+    assert any(link.proto.page.endswith("data") for link in at.get("page_link"))
 
 
 def test_data_page_shows_coverage(seeded) -> None:  # noqa: ANN001, F811

@@ -107,3 +107,13 @@ class Throttle:
         if delay > 0:
             self._sleep(delay)
         return delay
+
+
+def parse_date_option(text: str | None, flag: str) -> pd.Timestamp | None:
+    """A command-line date (`--start 2015-01-01`) as a UTC timestamp; DataError naming the flag if unreadable."""
+    if text is None:
+        return None
+    try:
+        return to_utc(text)
+    except DataError:
+        raise DataError(f"{flag} {text!r} is not a date; use YYYY-MM-DD") from None
