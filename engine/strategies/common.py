@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from numba import njit
 
 from engine.errors import DataError, StrategyError
 from engine.strategies.base import Param, Signals
@@ -46,8 +47,12 @@ def as_bool(values: pd.Series | None, index: pd.Index) -> pd.Series:
     """A boolean Series on `index`: NaN (e.g. warm-up) and missing bars become False."""
     if values is None:
         return pd.Series(False, index=index, dtype=bool)
-    aligned = values.reindex(index)
-    return aligned.where(aligned.notna(), False).astype(bool)
+    aligned = values if values.index is index or values.index.equals(index) else values.reindex(index)
+    if aligned.dtype == bool:
+        return aligned
+    # NaN -> False without pandas' where/astype machinery (this runs for every signal of every sweep run)
+    raw = aligned.to_numpy(dtype=object if aligned.dtype == object else float, na_value=np.nan)
+    return pd.Series(pd.notna(raw) & (raw != 0), index=index, dtype=bool)
 
 
 def cross_level(series: pd.Series, level: float, up: bool) -> pd.Series:
@@ -67,8 +72,51 @@ def rank_strength(values: pd.Series, window: int = 250) -> pd.Series:
     """Percentile of |values| among its own last `window` bars (this one included): 1 = the largest.
 
     Scale-free, so it reads the same for any price level; NaN until min(20, window) bars exist.
+    Same numbers as pandas' `rolling(window).rank(pct=True)` (ties averaged), in a compiled loop.
     """
-    return values.abs().rolling(window, min_periods=min(20, window)).rank(pct=True)
+    raw = np.abs(values.to_numpy(dtype=float, na_value=np.nan))
+    valid = ~np.isnan(raw)
+    levels = np.unique(raw[valid])  # coordinate compression only: ranks still use the window's values alone
+    codes = np.full(raw.shape[0], -1, dtype=np.int64)
+    codes[valid] = np.searchsorted(levels, raw[valid])
+    return pd.Series(_rolling_pct_rank(codes, levels.shape[0], window, min(20, window)), index=values.index)
+
+
+@njit(cache=True)
+def _rolling_pct_rank(codes: np.ndarray, m: int, window: int, min_periods: int) -> np.ndarray:  # pragma: no cover
+    # Counts per value level in a Fenwick tree: each bar adds its level and drops the one leaving the
+    # window; "how many are below / equal" are two prefix sums (O(log m) per bar).
+    out = np.full(codes.shape[0], np.nan)
+    tree = np.zeros(m + 1, dtype=np.int64)
+    n = 0
+    for t in range(codes.shape[0]):
+        if t >= window and codes[t - window] >= 0:
+            i = codes[t - window] + 1
+            while i <= m:
+                tree[i] -= 1
+                i += i & -i
+            n -= 1
+        c = codes[t]
+        if c < 0:
+            continue
+        i = c + 1
+        while i <= m:
+            tree[i] += 1
+            i += i & -i
+        n += 1
+        if n >= min_periods:
+            below = 0
+            i = c
+            while i > 0:
+                below += tree[i]
+                i -= i & -i
+            upto = 0
+            i = c + 1
+            while i > 0:
+                upto += tree[i]
+                i -= i & -i
+            out[t] = (below + (upto - below + 1) / 2.0) / n
+    return out
 
 
 def stop_levels(
@@ -112,7 +160,8 @@ def build_signals(
     close = bars["close"].astype(float)
     trailing = float(p.get("trailing_pct", 0.0))
     if strength is not None:
-        strength = strength.reindex(index).clip(0.0, 1.0).fillna(0.0).astype(float)
+        raw = strength.reindex(index).to_numpy(dtype=float, na_value=np.nan)
+        strength = pd.Series(np.nan_to_num(np.clip(raw, 0.0, 1.0), nan=0.0), index=index)
     return Signals(
         entries_long=longs_in,
         exits_long=longs_out,

@@ -277,3 +277,12 @@ def test_changing_future_bars_leaves_past_signals_alone(goog: pd.DataFrame, name
             continue
         pd.testing.assert_series_equal(a.iloc[:cut], b.iloc[:cut], check_names=False, rtol=1e-9)
     assert not base.entries_long.iloc[cut:].equals(moved.entries_long.iloc[cut:]) or name == "buy_hold"
+
+
+def test_rank_strength_equals_pandas_rolling_rank() -> None:
+    rng = np.random.default_rng(7)
+    values = pd.Series(rng.normal(size=900).round(1))  # rounding makes ties
+    values.iloc[[5, 40, 41, 300]] = np.nan
+    for window in (4, 30, 250):
+        expected = values.abs().rolling(window, min_periods=min(20, window)).rank(pct=True)
+        pd.testing.assert_series_equal(rank_strength(values, window), expected, check_names=False, rtol=1e-12)
