@@ -79,3 +79,32 @@ class BacktestRun(Base):
     config_json: Mapped[str] = mapped_column(Text, default="{}")
     stats_json: Mapped[str] = mapped_column(Text, default="{}")
     result_json: Mapped[str] = mapped_column(Text, default="")  # BacktestResult.to_json()
+
+
+class JobRun(Base):
+    """One run of a scheduler job: when it started and finished, how it ended, and which scheduler ran it."""
+
+    __tablename__ = "job_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    job_id: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    status: Mapped[str] = mapped_column(String(12))  # running | ok | failed | skipped
+    error: Mapped[str] = mapped_column(Text, default="")
+    owner: Mapped[str] = mapped_column(String(128), default="")
+
+    __table_args__ = (
+        CheckConstraint("status IN ('running', 'ok', 'failed', 'skipped')", name="ck_job_runs_status"),
+    )
+
+
+class SchedulerLease(Base):
+    """The named lease a scheduler must hold to run jobs; it lapses at `expires_at` unless renewed."""
+
+    __tablename__ = "scheduler_leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(128))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    heartbeat_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
