@@ -23,10 +23,11 @@ def clean_equity(equity: pd.Series, name: str = "equity") -> pd.Series:
             f"{name} must be a pandas Series of account values per bar, got {type(equity).__name__}"
         )
     try:
-        values = equity.astype("float64")
+        values = equity if equity.dtype == np.float64 else equity.astype(np.float64)
     except (TypeError, ValueError):
         raise DataError(f"{name} must hold numbers (account value per bar); convert it to float") from None
-    values = values.dropna()
+    if values.isna().any():
+        values = values.dropna()
     if values.empty:
         raise DataError(f"{name} is empty (or all NaN): pass at least one account value per bar")
     if not np.isfinite(values.to_numpy()).all():
@@ -47,7 +48,7 @@ def clean_returns(returns: pd.Series, name: str = "returns") -> pd.Series:
     if not isinstance(returns, pd.Series):
         raise DataError(f"{name} must be a pandas Series of simple returns, got {type(returns).__name__}")
     try:
-        values = returns.astype("float64").dropna()
+        values = (returns if returns.dtype == np.float64 else returns.astype(np.float64)).dropna()
     except (TypeError, ValueError):
         raise DataError(f"{name} must hold numbers (simple decimal returns); convert it to float") from None
     if not np.isfinite(values.to_numpy()).all():

@@ -50,21 +50,21 @@ def max_drawdown_duration(equity: pd.Series) -> DrawdownDuration:
     if not underwater.any():
         days = 0.0 if isinstance(values.index, pd.DatetimeIndex) else math.nan
         return DrawdownDuration(bars=0, days=days)
-    candidates = []
-    for start, stop in _runs(underwater):
-        peak_pos = start - 1  # bar 0 is never underwater, so a run always has a peak before it
-        recovered = stop < len(v)
-        end_pos = stop if recovered else len(v) - 1
-        candidates.append(
-            DrawdownDuration(
-                bars=end_pos - peak_pos,
-                days=_days_between(values.index, peak_pos, end_pos),
-                peak=values.index[peak_pos],
-                end=values.index[end_pos],
-                recovered=recovered,
-            )
-        )
-    return max(candidates, key=_length_key)  # the first of equally long drawdowns
+    runs = np.asarray(_runs(underwater))
+    peaks = runs[:, 0] - 1  # bar 0 is never underwater, so a run always has a peak before it
+    recovered = runs[:, 1] < len(v)
+    ends = np.where(recovered, runs[:, 1], len(v) - 1)
+    bars = ends - peaks
+    if isinstance(values.index, pd.DatetimeIndex):
+        days = np.asarray((values.index[ends] - values.index[peaks]).total_seconds(), dtype=float) / 86400.0
+        best = int(np.lexsort((-np.arange(len(bars)), bars, days))[-1])  # longest; the first of equals
+    else:
+        days = np.full(len(bars), math.nan)
+        best = int(np.argmax(bars))
+    return DrawdownDuration(
+        bars=int(bars[best]), days=float(days[best]), peak=values.index[peaks[best]],
+        end=values.index[ends[best]], recovered=bool(recovered[best]),
+    )
 
 
 def calmar(equity: pd.Series, periods_per_year: int = 252) -> float:
@@ -82,13 +82,3 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     padded = np.concatenate([[False], mask, [False]]).astype(np.int8)
     edges = np.flatnonzero(np.diff(padded))
     return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
-
-
-def _days_between(index: pd.Index, first: int, last: int) -> float:
-    if not isinstance(index, pd.DatetimeIndex):
-        return math.nan
-    return float((index[last] - index[first]).total_seconds() / 86400.0)
-
-
-def _length_key(d: DrawdownDuration) -> tuple[float, int]:
-    return (0.0 if math.isnan(d.days) else d.days, d.bars)

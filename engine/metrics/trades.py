@@ -14,17 +14,18 @@ TRADE_COLUMNS = ("pnl", "pnl_pct", "entry_time", "exit_time", "bars_held")
 def _column(trades: pd.DataFrame | None, column: str) -> pd.Series:
     """One numeric column of `trades` (empty for no trades); raises DataError if missing or NaN."""
     if trades is None:
-        return pd.Series(dtype="float64")
+        return pd.Series(dtype=float)
     if not isinstance(trades, pd.DataFrame):
         raise DataError(f"trades must be a pandas DataFrame, got {type(trades).__name__}")
     if trades.empty and column not in trades.columns:
-        return pd.Series(dtype="float64")
+        return pd.Series(dtype=float)
     if column not in trades.columns:
         raise DataError(
             f"trades is missing column {column!r}; expected at least {', '.join(TRADE_COLUMNS)}"
         )
     try:
-        values = trades[column].astype("float64")
+        col = trades[column]
+        values = col if col.dtype == "float64" else col.astype("float64")
     except (TypeError, ValueError):
         raise DataError(f"trades column {column!r} must be numeric") from None
     if values.isna().any():
