@@ -54,6 +54,13 @@ class Settings(BaseSettings):
     retry_attempts: int = 4
     retry_base_wait_s: float = 1.0
     scheduler: str = "thread"  # thread | worker | off
+    sync_every_minutes: float = Field(default=15.0, gt=0)  # data sync cadence
+    paper_every_minutes: float = Field(default=1.0, gt=0)  # paper tick cadence
+    alert_every_minutes: float = Field(default=1.0, gt=0)  # alert-check cadence
+    sync_after_close_minutes: float = Field(default=30.0, ge=0)  # keep syncing this long after a close
+    lease_seconds: float = Field(default=60.0, gt=0)  # scheduler lease; a silent holder loses it after this
+    misfire_grace_seconds: float = Field(default=60.0, gt=0)  # a run later than this is dropped
+    job_runs_keep_days: int = Field(default=30, ge=1)  # older job-run records are pruned
 
     @field_validator("watchlist", mode="before")
     @classmethod
