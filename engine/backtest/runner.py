@@ -6,6 +6,7 @@ fills and trade logs are in traded prices. Research on adjusted history should p
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -72,8 +73,28 @@ def _check_bars(bars: pd.DataFrame, symbol: str) -> None:
         raise DataError(f"bars for {symbol} must be sorted by time without duplicate timestamps")
 
 
+@dataclass
+class Prepared:
+    """Everything the bar loop needs for one run: aligned prices, signals, marks and the shared index."""
+
+    md: MarketData
+    sg: SignalData
+    marks: np.ndarray  # (bars, symbols) last known close, 0 before a symbol's first bar
+    index: pd.DatetimeIndex
+    symbols: list[str]
+    signals: dict[str, Signals]
+
+
 def _run(bars_by_symbol: dict[str, pd.DataFrame], strategy: Strategy, config: BacktestConfig,
          index: pd.DatetimeIndex) -> BacktestResult:
+    prep = prepare(bars_by_symbol, strategy, index)
+    out = run_loop(prep.md, prep.sg, config, config.cost_model().cost, len(index))
+    return _assemble(out, prep.marks, index, prep.symbols, config, strategy, prep.signals)
+
+
+def prepare(bars_by_symbol: dict[str, pd.DataFrame], strategy: Strategy, index: pd.DatetimeIndex) -> Prepared:
+    """Run the strategy on each symbol and align prices and signals on `index` (the union of the
+    symbols' bar times). Raises StrategyError for malformed signals."""
     n, symbols = len(index), list(bars_by_symbol)
     market: dict[str, list[list[Any]]] = {k: [] for k in ("open", "high", "low", "close", "close_ff", "valid")}
     sig_lists: dict[str, list[list[Any]]] = {k: [] for k in (
@@ -109,8 +130,7 @@ def _run(bars_by_symbol: dict[str, pd.DataFrame], strategy: Strategy, config: Ba
         flagged.setdefault(r, []).append(c)
     md = MarketData(**market)
     sg = SignalData(**sig_lists, trailing_pct=trailing, flagged=flagged)
-    out = run_loop(md, sg, config, config.cost_model().cost, n)
-    return _assemble(out, marks, index, symbols, config, strategy, signals_by_symbol)
+    return Prepared(md, sg, marks, index, symbols, signals_by_symbol)
 
 
 def _signals_for(strategy: Strategy, bars: pd.DataFrame, symbol: str) -> Signals:
