@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, DateTime, Float, Integer, String, Text
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -108,3 +118,134 @@ class SchedulerLease(Base):
     owner: Mapped[str] = mapped_column(String(128))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     heartbeat_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PaperDeployment(Base):
+    """A strategy + params + symbols + capital running in paper mode; `state_json` is its book.
+
+    `version` grows by one with every committed tick (optimistic concurrency); bar times are epoch seconds.
+    """
+
+    __tablename__ = "paper_deployments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(200))
+    strategy: Mapped[str] = mapped_column(String(64))
+    params_json: Mapped[str] = mapped_column(Text, default="{}")
+    symbols_json: Mapped[str] = mapped_column(Text, default="[]")
+    interval: Mapped[str] = mapped_column(String(8), default="1d")
+    config_json: Mapped[str] = mapped_column(Text, default="{}")  # BacktestConfig.to_dict()
+    risk_json: Mapped[str] = mapped_column(Text, default="{}")
+    history_start: Mapped[int] = mapped_column(BigInteger)  # first bar the signals are computed from
+    start_ts: Mapped[int] = mapped_column(BigInteger)  # first bar that may trade
+    status: Mapped[str] = mapped_column(String(12), default="running")
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    state_json: Mapped[str] = mapped_column(Text, default="")
+    last_bar_ts: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    cash: Mapped[float] = mapped_column(Float)
+    equity: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_tick_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (
+        CheckConstraint("status IN ('running', 'paused', 'stopped')", name="ck_paper_deployments_status"),
+    )
+
+
+class PaperOrder(Base):
+    """A paper order; `key` (deployment, symbol, bar, intent) is unique so a repeated tick cannot duplicate it."""
+
+    __tablename__ = "paper_orders"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    deployment_id: Mapped[int] = mapped_column(ForeignKey("paper_deployments.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    symbol: Mapped[str] = mapped_column(String(32))
+    side: Mapped[str] = mapped_column(String(4))  # buy | sell
+    intent: Mapped[str] = mapped_column(String(24))  # entry_long, entry_short, exit_signal, exit_stop, ...
+    order_type: Mapped[str] = mapped_column(String(12), default="market")  # market | stop | limit
+    qty: Mapped[float] = mapped_column(Float, default=0.0)
+    status: Mapped[str] = mapped_column(String(10))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    signal_ts: Mapped[int] = mapped_column(BigInteger)  # bar whose close produced the order
+    fill_ts: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    fill_price: Mapped[float | None] = mapped_column(Float, nullable=True)
+    filled_qty: Mapped[float] = mapped_column(Float, default=0.0)
+    cost: Mapped[float] = mapped_column(Float, default=0.0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        CheckConstraint("status IN ('NEW', 'OPEN', 'FILLED', 'PARTIAL', 'CANCELLED', 'REJECTED')",
+                        name="ck_paper_orders_status"),
+    )
+
+
+class PaperFill(Base):
+    """One execution of a paper order at a traded price (slippage included) with its costs."""
+
+    __tablename__ = "paper_fills"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("paper_orders.id", ondelete="CASCADE"), unique=True)
+    deployment_id: Mapped[int] = mapped_column(ForeignKey("paper_deployments.id", ondelete="CASCADE"), index=True)
+    symbol: Mapped[str] = mapped_column(String(32))
+    side: Mapped[str] = mapped_column(String(4))
+    qty: Mapped[float] = mapped_column(Float)
+    price: Mapped[float] = mapped_column(Float)
+    cost: Mapped[float] = mapped_column(Float)
+    ts: Mapped[int] = mapped_column(BigInteger)  # bar of the fill
+
+
+class PaperPosition(Base):
+    """An open paper position (signed qty) with its average price, levels and P&L at the last mark."""
+
+    __tablename__ = "paper_positions"
+
+    deployment_id: Mapped[int] = mapped_column(ForeignKey("paper_deployments.id", ondelete="CASCADE"),
+                                               primary_key=True)
+    symbol: Mapped[str] = mapped_column(String(32), primary_key=True)
+    qty: Mapped[float] = mapped_column(Float)
+    avg_price: Mapped[float] = mapped_column(Float)
+    entry_ts: Mapped[int] = mapped_column(BigInteger)
+    entry_cost: Mapped[float] = mapped_column(Float, default=0.0)
+    stop: Mapped[float | None] = mapped_column(Float, nullable=True)
+    target: Mapped[float | None] = mapped_column(Float, nullable=True)
+    trailing_stop: Mapped[float | None] = mapped_column(Float, nullable=True)
+    last_price: Mapped[float] = mapped_column(Float)
+    unrealised_pnl: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class PaperTrade(Base):
+    """A closed paper round trip (the trade journal); P&L is after costs."""
+
+    __tablename__ = "paper_trades"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    deployment_id: Mapped[int] = mapped_column(ForeignKey("paper_deployments.id", ondelete="CASCADE"), index=True)
+    symbol: Mapped[str] = mapped_column(String(32))
+    side: Mapped[str] = mapped_column(String(5))
+    entry_ts: Mapped[int] = mapped_column(BigInteger)
+    exit_ts: Mapped[int] = mapped_column(BigInteger)
+    entry_price: Mapped[float] = mapped_column(Float)
+    exit_price: Mapped[float] = mapped_column(Float)
+    qty: Mapped[float] = mapped_column(Float)
+    pnl: Mapped[float] = mapped_column(Float)
+    pnl_pct: Mapped[float] = mapped_column(Float)
+    costs: Mapped[float] = mapped_column(Float)
+    bars_held: Mapped[int] = mapped_column(Integer)
+    exit_reason: Mapped[str] = mapped_column(String(16))
+
+    __table_args__ = (UniqueConstraint("deployment_id", "symbol", "entry_ts", "exit_ts", name="uq_paper_trades_round_trip"),)
+
+
+class PaperEquity(Base):
+    """Cash and equity of a deployment after one bar (marked at the last known closes)."""
+
+    __tablename__ = "paper_equity"
+
+    deployment_id: Mapped[int] = mapped_column(ForeignKey("paper_deployments.id", ondelete="CASCADE"),
+                                               primary_key=True)
+    ts: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    cash: Mapped[float] = mapped_column(Float)
+    equity: Mapped[float] = mapped_column(Float)
