@@ -3,5 +3,6 @@
 COMMAND_MODULES = (
     "engine.cli.data_cmd",  # sync, data list|validate|import, db upgrade
     "engine.cli.research_cmd",  # backtest, sweep, walkforward, lookahead, strategies
+    "engine.cli.worker_cmd",  # worker [--once], jobs
     "engine.cli.risk_cmd",  # risk size
 )
