@@ -1,0 +1,1 @@
+"""Paper trading: deployments, the paper broker (the backtest's bar loop, resumable) and the tick runner."""

@@ -1,0 +1,185 @@
+"""Paper broker: step new closed bars through the backtest's Stepper and turn the result into records.
+
+Pure: no storage. The book is saved with bar *times* (epoch seconds) instead of bar numbers, so a
+tick on a longer history (new bars appended) restores it exactly. Orders get an idempotency key
+"<deployment>:<symbol>:<bar epoch>:<intent>" where the bar is the one whose close produced the order
+(the fill bar for stop, trailing-stop and target exits).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from engine.backtest.config import BacktestConfig
+from engine.backtest.kernel import EntryGate, Stepper
+from engine.backtest.runner import Prepared
+from engine.errors import DataError
+
+ORDER_TYPES = {"exit_stop": "stop", "exit_trailing": "stop", "exit_target": "limit"}
+
+
+@dataclass
+class TickResult:
+    """What one tick produced: the new saved state and the rows to write (see storage.paper.TickWrite)."""
+
+    state: dict[str, Any]
+    last_bar_ts: int | None
+    cash: float
+    equity: float
+    orders: list[dict[str, Any]] = field(default_factory=list)
+    open_keys: set[str] = field(default_factory=set)
+    fills: list[dict[str, Any]] = field(default_factory=list)
+    trades: list[dict[str, Any]] = field(default_factory=list)
+    positions: list[dict[str, Any]] = field(default_factory=list)
+    equity_rows: list[dict[str, Any]] = field(default_factory=list)
+
+
+def epochs_of(index: pd.DatetimeIndex) -> np.ndarray:
+    """Bar times as int64 epoch seconds."""
+    return index.as_unit("s").asi8
+
+
+def _bar_of(epochs: np.ndarray, ts: int) -> int:
+    i = int(np.searchsorted(epochs, ts))
+    if i >= len(epochs) or epochs[i] != ts:
+        raise DataError(f"bar {pd.Timestamp(ts, unit='s', tz='UTC')} of the paper book is no longer stored; "
+                        "re-sync the symbol or reset the deployment")
+    return i
+
+
+def restore_state(saved: dict[str, Any] | None, epochs: np.ndarray, symbols: list[str]) -> dict[str, Any] | None:
+    """Stepper state (bar numbers) from a saved book (bar times); None for a fresh book."""
+    if not saved:
+        return None
+    if saved["symbols"] != symbols:
+        raise DataError("the deployment's symbols changed since its book was saved; reset the deployment")
+    book = dict(saved["book"])
+    book["entry_bar"] = [_bar_of(epochs, ts) if ts is not None else 0 for ts in book.pop("entry_ts")]
+    pending = {str(symbols.index(sym)): _bar_of(epochs, ts) for sym, ts in saved["pending"].items()}
+    return {"book": book, "pending": pending}
+
+
+def save_state(state: dict[str, Any], epochs: np.ndarray, symbols: list[str]) -> dict[str, Any]:
+    """The Stepper's state with bar numbers replaced by bar times (JSON-able)."""
+    book = dict(state["book"])
+    bars = book.pop("entry_bar")
+    book["entry_ts"] = [int(epochs[b]) if q else None for b, q in zip(bars, book["qty"], strict=True)]
+    pending = {symbols[int(s)]: int(epochs[t]) for s, t in state["pending"].items()}
+    return {"symbols": symbols, "book": book, "pending": pending}
+
+
+def fresh_state(cash: float, symbols: list[str]) -> dict[str, Any]:
+    """The saved form of an empty book holding `cash`."""
+    m = len(symbols)
+    book = {"cash": float(cash), "qty": [0.0] * m, "entry_px": [0.0] * m, "entry_ts": [None] * m,
+            "entry_cost": [0.0] * m, "stop": [None] * m, "target": [None] * m, "trail": [None] * m,
+            "trail_pct": [None] * m}
+    return {"symbols": symbols, "book": book, "pending": {}}
+
+
+def run_tick(deployment_id: int, prep: Prepared, config: BacktestConfig, saved: dict[str, Any] | None,
+             start: int, guard: Any = None) -> TickResult:
+    """Process bars [start, len(prep.index)) of `prep` from the `saved` book; raises DataError if the
+    saved book refers to bars that are gone. `guard` (engine.paper.guard.RiskGuard) may refuse entries."""
+    epochs, symbols, n = epochs_of(prep.index), prep.symbols, len(prep.index)
+    gate: EntryGate | None = guard.gate if guard is not None else None
+    stepper = Stepper(prep.md, prep.sg, config, config.cost_model().cost,
+                      state=restore_state(saved, epochs, symbols), gate=gate)
+    cash0, qty0 = stepper.book.cash, list(stepper.book.qty)
+    if guard is None:
+        stepper.step(start, n)
+    else:
+        _step_guarded(stepper, guard, prep, start, n)
+    out, book = stepper.out, stepper.book
+    result = TickResult(state=save_state(stepper.state(), epochs, symbols), last_bar_ts=int(epochs[n - 1]),
+                        cash=book.cash, equity=0.0)
+
+    def key(s: int, t: int, intent: str) -> str:
+        return f"{deployment_id}:{symbols[s]}:{int(epochs[t])}:{intent}"
+
+    for i, t, s, side, qty, px, cost, intent in out.fills:
+        k = key(s, t, intent)
+        result.orders.append({"key": k, "symbol": symbols[s], "side": side, "intent": intent,
+                              "order_type": ORDER_TYPES.get(intent, "market"), "qty": qty, "status": "FILLED",
+                              "reason": "", "signal_ts": int(epochs[t]), "fill_ts": int(epochs[i]),
+                              "fill_price": px, "filled_qty": qty, "cost": cost})
+        result.fills.append({"order_key": k, "symbol": symbols[s], "side": side, "qty": qty, "price": px,
+                             "cost": cost, "ts": int(epochs[i])})
+    for i, t, s, direction, qty, _px, reason in out.refusals:
+        intent = f"entry_{direction}"
+        result.orders.append({"key": key(s, t, intent), "symbol": symbols[s], "intent": intent, "qty": qty,
+                              "side": "buy" if direction == "long" else "sell", "order_type": "market",
+                              "status": "REJECTED", "reason": reason, "signal_ts": int(epochs[t]),
+                              "fill_ts": int(epochs[i])})
+    for s, t, intent in stepper.pending_intents():
+        k = key(s, t, intent)
+        long_exit = intent.startswith("exit") and book.qty[s] > 0
+        side = "sell" if long_exit or intent == "entry_short" else "buy"
+        result.open_keys.add(k)
+        result.orders.append({"key": k, "symbol": symbols[s], "side": side, "intent": intent,
+                              "order_type": "market", "qty": abs(book.qty[s]) if intent.startswith("exit") else 0.0,
+                              "status": "OPEN", "reason": "fills at the next bar's open",
+                              "signal_ts": int(epochs[t])})
+    result.trades = [_trade_row(tr, epochs, symbols) for tr in out.trades]
+    result.equity_rows = _equity_rows(prep, out.snapshots, start, n, cash0, qty0)
+    result.equity = result.equity_rows[-1]["equity"] if result.equity_rows else book.cash
+    result.positions = _positions(prep, book, epochs, n)
+    return result
+
+
+def _step_guarded(stepper: Stepper, guard: Any, prep: Prepared, start: int, n: int) -> None:
+    """Step bar by bar so the risk guard sees the time and, with a breaker, the equity after each bar."""
+    guard.stepper = stepper
+    epochs, book = epochs_of(prep.index), stepper.book
+    for i in range(start, n):
+        guard.bar, guard.now = i, pd.Timestamp(int(epochs[i]), unit="s", tz="UTC")
+        seen = len(stepper.out.trades)
+        stepper.step(i, i + 1)
+        if guard.per_bar:
+            equity = book.cash + sum(q * prep.marks[i][s] for s, q in enumerate(book.qty) if q)
+            guard.observe(guard.now, equity, [tr[7] for tr in stepper.out.trades[seen:]])
+
+
+def _trade_row(tr: tuple, epochs: np.ndarray, symbols: list[str]) -> dict[str, Any]:
+    s, side, entry_bar, exit_bar, entry_px, exit_px, qty, pnl, pnl_pct, costs, held, reason = tr
+    return {"symbol": symbols[s], "side": side, "entry_ts": int(epochs[entry_bar]), "exit_ts": int(epochs[exit_bar]),
+            "entry_price": entry_px, "exit_price": exit_px, "qty": qty, "pnl": pnl, "pnl_pct": pnl_pct,
+            "costs": costs, "bars_held": int(held), "exit_reason": reason}
+
+
+def _equity_rows(prep: Prepared, snapshots: list[tuple], start: int, n: int, cash: float,
+                 qty: list[float]) -> list[dict[str, Any]]:
+    """Cash and equity after every bar in [start, n), marked at the last known closes."""
+    epochs, marks = epochs_of(prep.index), prep.marks
+    rows, k = [], 0
+    q = np.asarray(qty, dtype=float)
+    for i in range(start, n):
+        while k < len(snapshots) and snapshots[k][0] <= i:
+            _, cash, held = snapshots[k]
+            q = np.asarray(held, dtype=float)
+            k += 1
+        rows.append({"ts": int(epochs[i]), "cash": cash, "equity": float(cash + (q * marks[i]).sum())})
+    return rows
+
+
+def _level(value: float) -> float | None:
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
+
+
+def _positions(prep: Prepared, book: Any, epochs: np.ndarray, n: int) -> list[dict[str, Any]]:
+    rows = []
+    for s, q in enumerate(book.qty):
+        if not q:
+            continue
+        last = prep.md.close_ff[s][n - 1]
+        rows.append({"symbol": prep.symbols[s], "qty": q, "avg_price": book.entry_px[s],
+                     "entry_ts": int(epochs[book.entry_bar[s]]), "entry_cost": book.entry_cost[s],
+                     "stop": _level(book.stop[s]), "target": _level(book.target[s]),
+                     "trailing_stop": _level(book.trail[s]), "last_price": last,
+                     "unrealised_pnl": q * (last - book.entry_px[s]) - book.entry_cost[s]})
+    return rows

@@ -1,0 +1,103 @@
+"""Deployments: create one from a strategy and backtest settings, and start, pause, stop, reset or delete it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from engine.backtest.config import BacktestConfig
+from engine.data.providers.base import check_interval
+from engine.errors import DataError
+from engine.paper.clock import as_utc
+from engine.strategies.registry import make_strategy
+from storage import paper as store
+from storage.db import transaction
+
+
+@dataclass
+class DeploymentSpec:
+    """What to paper trade. `config` holds the BacktestConfig fields (cash, costs, slippage_bps, fill,
+    sizing, size_value, allow_short, max_positions, ...); `risk` the risk limits and circuit-breaker
+    rules (see engine.risk). `history_start`: first bar the signals are computed from (default: a
+    year before `start`); `start`: first bar that may trade (default: now, i.e. the next closed bar)."""
+
+    strategy: str
+    symbols: list[str]
+    params: dict[str, Any] = field(default_factory=dict)
+    interval: str = "1d"
+    config: dict[str, Any] = field(default_factory=dict)
+    risk: dict[str, Any] = field(default_factory=dict)
+    name: str = ""
+    start: pd.Timestamp | str | None = None
+    history_start: pd.Timestamp | str | None = None
+
+
+def create_deployment(db: Engine, spec: DeploymentSpec, status: str = "running") -> int:
+    """Validate `spec` (strategy, params, symbols, interval, settings) and store it; returns the id.
+
+    Raises StrategyError / ParameterError for a bad strategy, BacktestError for bad settings and
+    DataError for missing symbols or an unsupported interval.
+    """
+    strategy = make_strategy(spec.strategy, **spec.params)
+    symbols = [s.strip().upper() for s in spec.symbols if s and s.strip()]
+    if not symbols:
+        raise DataError("a deployment needs at least one symbol; pass e.g. symbols=['INFY.NS']")
+    if len(set(symbols)) != len(symbols):
+        raise DataError(f"symbols {symbols} contain duplicates; list each symbol once")
+    check_interval(spec.interval)
+    config = BacktestConfig.from_dict(spec.config)
+    start = as_utc(spec.start)
+    if spec.interval == "1d":
+        start = start.normalize()
+    history = as_utc(spec.history_start) if spec.history_start is not None else start - pd.Timedelta(days=365)
+    if history > start:
+        raise DataError("history_start must not be after start; signals need history before the first trade")
+    name = spec.name or f"{strategy.name} {','.join(symbols)}"
+    with transaction(db) as session:
+        dep_id = store.create_deployment(
+            session, name=name, strategy=strategy.name, params=strategy.p, symbols=symbols,
+            interval=spec.interval, config=config.to_dict(), risk=dict(spec.risk),
+            history_start=int(history.timestamp()), start_ts=int(start.timestamp()), cash=config.cash,
+            status=status)
+    return dep_id
+
+
+def set_status(db: Engine, deployment_id: int, status: str) -> None:
+    """"running" (start / resume), "paused" (ticks skip it, positions stay) or "stopped"."""
+    with transaction(db) as session:
+        store.set_status(session, deployment_id, status)
+
+
+def pause(db: Engine, deployment_id: int) -> None:
+    set_status(db, deployment_id, "paused")
+
+
+def resume(db: Engine, deployment_id: int) -> None:
+    set_status(db, deployment_id, "running")
+
+
+def stop(db: Engine, deployment_id: int) -> None:
+    set_status(db, deployment_id, "stopped")
+
+
+def delete(db: Engine, deployment_id: int) -> bool:
+    """Remove a deployment and all its orders, fills, trades and snapshots; True if it existed."""
+    with transaction(db) as session:
+        return store.delete_deployment(session, deployment_id)
+
+
+def reset(db: Engine, deployment_id: int) -> None:
+    """Start the book again from its starting cash (orders, fills, trades and equity are deleted)."""
+    with transaction(db) as session:
+        dep = store.get_deployment(session, deployment_id)
+        cash = float(dep["config"].get("cash", BacktestConfig().cash))
+        store.reset_deployment(session, deployment_id, cash)
+
+
+def get(db: Engine, deployment_id: int) -> dict[str, Any]:
+    """One deployment as a dict; raises DataError if it does not exist."""
+    with transaction(db) as session:
+        return store.get_deployment(session, deployment_id)
