@@ -15,6 +15,7 @@ PAGES = {
         st.Page("pages/market.py", title="Market", icon="🕯️", default=True),
         st.Page("pages/backtest.py", title="Backtest", icon="🧪"),
         st.Page("pages/strategy_lab.py", title="Strategy Lab", icon="🔬"),
+        st.Page("pages/risk.py", title="Risk", icon="🛡️"),
     ],
     "System": [
         st.Page("pages/data.py", title="Data", icon="🗄️"),
