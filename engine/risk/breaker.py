@@ -58,6 +58,18 @@ class BreakerRules:
         if self.reset_mode not in RESET_MODES:
             raise ParameterError(f"reset_mode must be one of {list(RESET_MODES)}, got {self.reset_mode!r}")
 
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> BreakerRules:
+        """Rules from a stored dict; unknown keys raise ParameterError naming the known ones."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ParameterError(f"unknown circuit-breaker rule(s) {unknown}; known rules are {sorted(known)}")
+        return cls(**dict(data))
+
 
 @dataclass(frozen=True)
 class BreakerState:
@@ -84,7 +96,7 @@ class BreakerState:
     def as_dict(self) -> dict[str, Any]:
         """A JSON-serialisable dict (timestamps as ISO strings) that `from_dict` turns back into this state."""
         out = asdict(self)
-        out["rules"] = asdict(self.rules)
+        out["rules"] = self.rules.as_dict()
         for key in ("tripped_at", "last_update", "reset_at"):
             out[key] = _iso(getattr(self, key))
         out["recent"] = [[_iso(ts), eq] for ts, eq in self.recent]
@@ -97,7 +109,7 @@ class BreakerState:
         try:
             body = dict(data)
             body.pop("version", None)
-            rules = BreakerRules(**body.pop("rules"))
+            rules = BreakerRules.from_dict(body.pop("rules"))
             known = {f.name for f in fields(cls)} - {"rules"}
             if set(body) - known:
                 raise KeyError(sorted(set(body) - known))
@@ -105,7 +117,7 @@ class BreakerState:
                 body[key] = _ts(body.get(key))
             body["recent"] = tuple((_ts(ts), float(eq)) for ts, eq in body.get("recent", ()))
             state = cls(rules=rules, **body)
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, ParameterError) as exc:
             raise DataError(f"stored circuit-breaker state is not readable ({exc}); reset the breaker") from None
         if state.status not in (OK, TRIPPED):
             raise DataError(f"stored circuit-breaker status {state.status!r} is unknown; reset the breaker")

@@ -129,6 +129,7 @@ def test_state_json_round_trip_mid_window_and_tripped():
 
 
 @pytest.mark.parametrize("payload", [{}, {"rules": {"daily_loss_pct": 3}, "status": "BROKEN"},
+                                     {"rules": {"daily_loss_pct": -3}}, {"rules": {"typo": 1}},
                                      {"rules": {"daily_loss_pct": 3}, "bogus": 1}])
 def test_unreadable_state_raises_data_error(payload):
     with pytest.raises(DataError, match="reset the breaker"):
@@ -143,6 +144,13 @@ def test_unreadable_state_raises_data_error(payload):
 def test_bad_rules(kwargs, message):
     with pytest.raises(ParameterError, match=message):
         BreakerRules(**kwargs)
+
+
+def test_rules_from_dict_names_unknown_keys():
+    rules = BreakerRules(daily_loss_pct=2, max_consecutive_losses=3)
+    assert BreakerRules.from_dict(rules.as_dict()) == rules
+    with pytest.raises(ParameterError, match="known rules are"):
+        BreakerRules.from_dict({"daily_loss": 2})
 
 
 def test_updates_must_be_in_time_order_and_finite():
