@@ -1,7 +1,7 @@
 """Scheduler jobs: module-level callables ("engine.jobs:sync" …) that run only while their scheduler holds the lease.
 
-A job stored in the APScheduler job store carries just the owner id of the scheduler that added it; the
-callable looks up that scheduler's `JobContext` (database engine, settings, lease) in this process.
+A job stored in the shared APScheduler job store carries no arguments: whichever process fires it runs
+it with the `JobContext` (database engine, settings, lease) of its own scheduler that leads, if any.
 Every run is guarded by the lease and recorded in job_runs; a failure is logged and recorded, never raised.
 """
 
@@ -47,6 +47,7 @@ class JobContext:
     settings: Settings
     owner: str
     lease_name: str = LEASE_NAME
+    leader: bool = False  # set by the scheduler while it holds the lease and fires the stored jobs
     closed: bool = False
     in_flight: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -132,27 +133,27 @@ def _record(job_id: str, ctx: JobContext, body: Callable[[JobContext], JobOutcom
     return outcome.status
 
 
-def _dispatch(job_id: str, owner: str, body: Callable[[JobContext], JobOutcome | None]) -> str:
-    ctx = _contexts.get(owner)
-    if ctx is None:  # stored by a scheduler that is not running in this process
-        log.warning("job %s: no scheduler %s in this process; run ignored", job_id, owner)
+def _dispatch(job_id: str) -> str:
+    leaders = [c for c in list(_contexts.values()) if c.leader and not c.closed]
+    if not leaders:  # fired while this process's scheduler was handing over or shutting down
+        log.warning("job %s: no leading scheduler in this process; run ignored", job_id)
         return "closed"
-    return run_job(job_id, ctx, body)
+    return run_job(job_id, leaders[0], BODIES[job_id])
 
 
-def sync(owner: str) -> str:
+def sync() -> str:
     """Scheduled data sync of the watchlist (only exchanges in session); see `sync_body`."""
-    return _dispatch("sync", owner, sync_body)
+    return _dispatch("sync")
 
 
-def paper_tick(owner: str) -> str:
+def paper_tick() -> str:
     """Scheduled paper tick over all deployments; see `paper_tick_body`."""
-    return _dispatch("paper_tick", owner, paper_tick_body)
+    return _dispatch("paper_tick")
 
 
-def alert_check(owner: str) -> str:
+def alert_check() -> str:
     """Scheduled alert checks registered with `register_alert_check`; see `alert_check_body`."""
-    return _dispatch("alert_check", owner, alert_check_body)
+    return _dispatch("alert_check")
 
 
 def in_session(symbol: str, now: pd.Timestamp, after_close: timedelta = timedelta(0)) -> bool:
@@ -244,6 +245,11 @@ def alert_check_body(ctx: JobContext) -> JobOutcome:
     if errors:
         return JobOutcome("failed", "; ".join(errors))
     return JobOutcome("ok", f"{len(checks)} checks")
+
+
+BODIES: dict[str, Callable[[JobContext], JobOutcome | None]] = {
+    "sync": sync_body, "paper_tick": paper_tick_body, "alert_check": alert_check_body,
+}
 
 
 def prune_old_runs(ctx: JobContext) -> int:

@@ -24,7 +24,6 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
-from apscheduler.util import ref_to_obj
 
 from engine import jobs
 from storage import scheduler_runs as runs
@@ -134,7 +133,7 @@ class QuantdeskScheduler:
             idle = self._ctx.in_flight == 0
         if idle:
             self._ctx.release()
-        self._attached = False
+        self._attached = self._ctx.leader = False
         jobs.unregister_context(self.owner)
         with _live_lock:
             _live.discard(self)
@@ -163,7 +162,7 @@ class QuantdeskScheduler:
         scheduler holds the lease). The lease is released afterwards unless this scheduler is running."""
         jobs.register_context(self._ctx)
         try:
-            return {spec.job_id: ref_to_obj(spec.func)(self.owner) for spec in JOBS}
+            return {spec.job_id: jobs.run_job(spec.job_id, self._ctx, jobs.BODIES[spec.job_id]) for spec in JOBS}
         finally:
             if not self.running:
                 self._ctx.release()
@@ -193,7 +192,7 @@ class QuantdeskScheduler:
         try:
             self._scheduler.add_jobstore(SQLAlchemyJobStore(engine=self.db_engine, tablename=JOBSTORE_TABLE),
                                          JOBSTORE)
-            self._attached = True
+            self._attached = self._ctx.leader = True
             for spec in JOBS:
                 self._define(spec)
         finally:
@@ -204,7 +203,7 @@ class QuantdeskScheduler:
         """Keep a stored job's schedule (so overdue runs fire once, coalesced) unless its cadence changed."""
         interval = spec.interval(self.settings)
         stored = self._scheduler.get_job(spec.job_id, JOBSTORE)
-        options = {"args": [self.owner], "max_instances": 1, "coalesce": True,
+        options = {"args": [], "max_instances": 1, "coalesce": True,
                    "misfire_grace_time": max(1, round(self.settings.misfire_grace_seconds))}
         if stored is not None and isinstance(stored.trigger, IntervalTrigger) and stored.trigger.interval == interval:
             self._scheduler.modify_job(spec.job_id, JOBSTORE, **options)
@@ -214,8 +213,8 @@ class QuantdeskScheduler:
                                 **options)
 
     def _detach(self) -> None:
+        self._attached = self._ctx.leader = False
         self._scheduler.remove_jobstore(JOBSTORE, shutdown=False)  # the engine is ours, keep it open
-        self._attached = False
         log.warning("scheduler %s lost the lease; standing by", self.owner)
 
     def _maybe_prune(self) -> None:

@@ -1,0 +1,48 @@
+"""Helpers for scheduler tests: fast settings on a per-test database, bounded waits, run tables."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import pandas as pd
+
+from engine.config import Settings
+
+FAST_S = 0.25  # seconds between runs of the jobs a test exercises
+SLOW_MIN = 600.0  # minutes: a cadence that never fires during a test
+
+
+def fast_settings(db_url: str, **overrides: object) -> Settings:
+    """Offline settings with sub-second alert and paper cadences; sync only when a test asks for it."""
+    values: dict[str, object] = {
+        "database_url": db_url, "provider": "demo", "watchlist": ("BTC-USD",), "history_start": "2025-06-01",
+        "scheduler": "off", "sync_every_minutes": SLOW_MIN, "paper_every_minutes": FAST_S / 60,
+        "alert_every_minutes": FAST_S / 60, "lease_seconds": 0.9, "misfire_grace_seconds": 5,
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+def wait_for(predicate: Callable[[], object], timeout: float = 10.0, every: float = 0.05) -> object:
+    """Poll `predicate` until it returns something truthy (returned) or fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(every)
+    raise AssertionError(f"condition not met within {timeout} s")
+
+
+def runs_of(frame: pd.DataFrame, job_id: str) -> pd.DataFrame:
+    """Finished runs of one job, oldest first."""
+    done = frame[(frame["job_id"] == job_id) & (frame["status"] != "running")]
+    return done.sort_values("started_at").reset_index(drop=True)
+
+
+def assert_sequential(runs: pd.DataFrame) -> None:
+    """No run of the job started before the previous one finished."""
+    starts, ends = runs["started_at"].tolist(), runs["finished_at"].tolist()
+    for prev_end, start in zip(ends[:-1], starts[1:], strict=True):
+        assert start >= prev_end, (prev_end, start)
