@@ -5,4 +5,5 @@ COMMAND_MODULES = (
     "engine.cli.research_cmd",  # backtest, sweep, walkforward, lookahead, strategies
     "engine.cli.worker_cmd",  # worker [--once], jobs
     "engine.cli.risk_cmd",  # risk size
+    "engine.cli.paper_cmd",  # paper deploy|list|tick|positions|orders|trades|fills|replay|pause|resume|stop|reset|delete
 )
