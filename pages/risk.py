@@ -21,7 +21,7 @@ from engine.risk import (
     returns_frame,
     var_table,
 )
-from pages._shared import CHART_CONFIG, load_bars_cached, stored_symbols
+from pages._shared import CHART_CONFIG, data_badge, load_bars_cached, stored_symbols
 from pages._widgets import metric_slots
 
 P = "risk"
@@ -81,7 +81,7 @@ def calculator() -> None:
     m = metric_slots(4)
     m[0].metric("Quantity", f"{result.qty:,.0f}", help=f"Whole lots of {meta.lot_size}")
     m[1].metric("Amount", money(result.amount), f"{result.amount / capital * 100:.1f}% of capital",
-                delta_color="off")
+                delta_color="off", delta_arrow="off")
     at_risk = result.risk_amount
     m[2].metric("At risk (to stop)", "—" if at_risk is None else money(at_risk),
                 None if at_risk is None else f"-{at_risk / capital * 100:.2f}% of capital", delta_color="normal")
@@ -125,6 +125,7 @@ def measures() -> None:
     except QuantdeskError as exc:
         st.error(str(exc), icon="⚠️")
         return
+    data_badge(chosen)
     currencies = {instrument_for(s).currency for s in chosen}
     currency = currencies.pop() if len(currencies) == 1 else ""
     index_beta = portfolio_beta(port)
@@ -147,6 +148,7 @@ def measures() -> None:
     fig = charts.style(go.Figure(go.Bar(x=exposure["pct"], y=exposure["sector"], orientation="h",
                                         text=exposure["pct"].map(lambda v: f"{v:.1f}%"))),
                        height=300, title="Exposure by sector (% of gross)")
+    fig.update_yaxes(autorange="reversed")  # largest first, as the table is sorted
     tabs[2].plotly_chart(fig, width="stretch", config=CHART_CONFIG, key=f"{P}_sectors")
     with tabs[3]:
         symbol_betas(rets)

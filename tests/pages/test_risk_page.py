@@ -67,6 +67,7 @@ def test_var_table_beta_correlation_and_sectors(seeded, db_engine) -> None:  # n
     betas = at.dataframe[1].value
     assert set(betas.index) == set(SYMBOLS)
     assert any("No paper deployments with a circuit breaker" in i.value for i in at.info)
+    assert any("demo data" in w.value for w in at.warning), "demo data carries a visible badge"
 
 
 def test_beta_needs_the_index_and_no_symbols_is_not_an_error(seeded) -> None:  # noqa: ANN001, F811
