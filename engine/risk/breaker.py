@@ -162,7 +162,9 @@ def update(state: BreakerState, equity: float, now: pd.Timestamp,
     Rolls the day over at the first update of a new session date (day-start equity = the last equity
     seen, so an overnight gap counts as today's loss), auto-resets a tripped breaker at the next
     session when configured, then checks the rules in order: daily loss, drawdown, losing streak,
-    rapid loss. Raises ParameterError for a non-finite equity or a `now` earlier than the last update.
+    rapid loss. `now` is when the equity was observed — for bars, the bar's close time, not its label
+    (a daily bar labelled 00:00 UTC precedes that day's open, so a next-session reset would wait a bar).
+    Raises ParameterError for a non-finite equity or a `now` earlier than the last update.
     """
     if not isinstance(equity, (int, float)) or not math.isfinite(equity):
         raise ParameterError(f"equity must be a finite number, got {equity!r}")
