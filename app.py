@@ -11,6 +11,9 @@ st.set_page_config(page_title="Quantdesk", page_icon="📈", layout="wide", init
 get_db()  # migrations + first-start data, once per server process
 
 PAGES = {
+    "Monitor": [
+        st.Page("pages/paper.py", title="Paper Trading", icon="🧾"),
+    ],
     "Research": [
         st.Page("pages/market.py", title="Market", icon="🕯️", default=True),
         st.Page("pages/backtest.py", title="Backtest", icon="🧪"),

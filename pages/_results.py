@@ -110,3 +110,24 @@ def downloads(result: BacktestResult, name: str, key_prefix: str) -> None:
                            key=f"{key_prefix}_dl_equity", icon="⬇️")
         st.download_button("Stats JSON", stats.encode(), f"{name}_stats.json", "application/json",
                            key=f"{key_prefix}_dl_stats", icon="⬇️")
+
+
+def deploy_button(result: BacktestResult, symbols: list[str], interval: str, key_prefix: str) -> None:
+    """"Deploy to paper": a running paper deployment with this result's strategy, params and settings."""
+    from engine.errors import QuantdeskError
+    from engine.paper.deployments import DeploymentSpec, create_deployment
+    from pages._shared import get_db
+
+    if not st.button("Deploy to paper", key=f"{key_prefix}_deploy_paper", icon="🚀",
+                     help="Run this strategy forward on new bars with paper money (Paper Trading page)."):
+        return
+    spec = DeploymentSpec(result.strategy_name, list(symbols), dict(result.params), interval,
+                          result.config.to_dict())
+    try:
+        dep_id = create_deployment(get_db(), spec)
+    except QuantdeskError as exc:
+        st.error(str(exc), icon="⚠️")
+        return
+    st.session_state["paper_selected"] = dep_id
+    st.success(f"Paper deployment #{dep_id} is running; it trades from the next closed bar.", icon="🚀")
+    st.page_link("pages/paper.py", label="Open Paper Trading", icon="🧾")

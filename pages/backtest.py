@@ -148,5 +148,6 @@ if text and meta:
     _results.detail_tabs(result, currency, tz, daily, P)
     _results.downloads(result, f"{result.strategy_name}_{'_'.join(meta['symbols'])}", P)
     _history.save_button(result, meta, P)
+    _results.deploy_button(result, meta["symbols"], meta["interval"], P)
 
 _history.history_section(P)

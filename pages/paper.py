@@ -1,0 +1,136 @@
+"""Paper Trading: deployments with controls, live positions and P&L, orders, fills, trade journal, equity."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from engine.errors import QuantdeskError
+from engine.paper import deployments
+from engine.paper.deployments import DeploymentSpec
+from engine.paper.runner import tick_deployment
+from pages._shared import get_db, stored_symbols
+from pages._widgets import CHART_CONFIG, backtest_settings, checked_strategy, param_form, strategy_select
+from storage import paper as store
+
+P = "paper"  # session-state prefix
+
+st.title("Paper Trading")
+st.caption("Strategies running forward on fresh bars without real money: one tick per closed bar, "
+           "the same fills and costs as the backtester.")
+
+
+def new_deployment_form() -> None:
+    symbols = stored_symbols()
+    if not symbols:
+        st.info("No market data stored yet — open **Data** and sync symbols first.", icon="🗄️")
+        return
+    c1, c2 = st.columns([3, 1])
+    chosen = c1.multiselect("Symbols", symbols, default=symbols[:1], key=f"{P}_new_symbols", max_selections=20)
+    interval = c2.selectbox("Interval", ["1d", "1h", "15m", "5m"], key=f"{P}_new_interval")
+    strategy_cls = strategy_select(f"{P}_new_strategy")
+    params = param_form(strategy_cls, f"{P}_new", skip=("allow_short",))
+    config = backtest_settings(f"{P}_new", portfolio=len(chosen) > 1, n_symbols=max(1, len(chosen)))
+    if config is not None and any(p.name == "allow_short" for p in strategy_cls.params):
+        params["allow_short"] = config.allow_short
+    r1, r2, r3 = st.columns(3)
+    max_open = r1.number_input("Max open positions (0 = off)", 0, 100, 0, key=f"{P}_new_max_open")
+    max_value = r2.number_input("Max position value (0 = off)", 0.0, 1e12, 0.0, step=10_000.0, key=f"{P}_new_max_value")
+    daily_loss = r3.number_input("Breaker: daily loss % (0 = off)", 0.0, 100.0, 0.0, key=f"{P}_new_daily_loss")
+    strategy = checked_strategy(strategy_cls, params)
+    ready = bool(chosen) and strategy is not None and config is not None
+    if st.button("Deploy", type="primary", disabled=not ready, key=f"{P}_deploy", icon="🚀"):
+        limits = {k: v for k, v in (("max_open_positions", int(max_open)), ("max_position_value", max_value)) if v}
+        risk = {"limits": limits} if limits else {}
+        if daily_loss:
+            risk["breaker"] = {"daily_loss_pct": daily_loss, "calendar_symbol": chosen[0]}
+        spec = DeploymentSpec(strategy_cls.name, chosen, strategy.p, interval, config.to_dict(), risk)
+        try:
+            st.session_state[f"{P}_selected"] = deployments.create_deployment(get_db(), spec)
+        except QuantdeskError as exc:
+            st.error(str(exc), icon="⚠️")
+        else:
+            st.rerun()
+
+
+def controls(dep: pd.Series) -> None:
+    dep_id = int(dep["id"])
+    with st.container(horizontal=True, gap="small"):
+        actions = [("Tick now", "tick", "⏱️"), ("Reset", "reset", "♻️"), ("Delete", "delete", "🗑️")]
+        actions.insert(0, ("Pause", "pause", "⏸️") if dep["status"] == "running" else ("Resume", "resume", "▶️"))
+        if dep["status"] != "stopped":
+            actions.insert(1, ("Stop", "stop", "⏹️"))
+        for label, action, icon in actions:
+            if st.button(label, key=f"{P}_{action}_{dep_id}", icon=icon):
+                try:
+                    if action == "tick":
+                        outcome = tick_deployment(get_db(), dep_id)
+                        st.toast(f"tick: {outcome['status']}, {outcome['bars']} bar(s), {outcome['orders']} order(s)")
+                    else:
+                        getattr(deployments, action)(get_db(), dep_id)
+                except QuantdeskError as exc:
+                    st.error(str(exc), icon="⚠️")
+                else:
+                    st.rerun()
+
+
+def equity_figure(equity: pd.DataFrame) -> go.Figure:
+    fig = go.Figure(go.Scatter(x=equity.index, y=equity["equity"], mode="lines", name="equity"))
+    fig.update_layout(height=320, margin={"l": 10, "r": 10, "t": 10, "b": 10}, showlegend=False)
+    return fig
+
+
+@st.fragment(run_every="15s")
+def live_view(dep_id: int) -> None:
+    """Positions, P&L, orders, fills, journal and equity; refreshed in place every 15 seconds."""
+    db = get_db()
+    try:
+        dep = deployments.get(db, dep_id)
+    except QuantdeskError:
+        st.info("This deployment was deleted.")
+        return
+    positions, trades = store.positions_frame(db, dep_id), store.trades_frame(db, dep_id)
+    cash = float(dep["config"].get("cash", 0.0))
+    m1, m2, m3, m4 = st.columns(4)
+    m1.metric("Equity", f"{dep['equity']:,.2f}", f"{dep['equity'] - cash:+,.2f}", border=True)
+    m2.metric("Cash", f"{dep['cash']:,.2f}", border=True)
+    m3.metric("Unrealised P&L", f"{positions['unrealised_pnl'].sum() if len(positions) else 0.0:,.2f}", border=True)
+    m4.metric("Realised P&L", f"{trades['pnl'].sum() if len(trades) else 0.0:,.2f}", border=True)
+    last = pd.Timestamp(dep["last_bar_ts"], unit="s", tz="UTC") if dep["last_bar_ts"] else None
+    st.caption(f"Status **{dep['status']}** · last bar {last.date() if last is not None else '—'}"
+               + (f" · last error: {dep['last_error']}" if dep["last_error"] else ""))
+    st.markdown("**Open positions**")
+    if positions.empty:
+        st.caption("No open positions.")
+    else:
+        st.dataframe(positions, hide_index=True, width="stretch", key=f"{P}_positions")
+    equity = store.equity_series(db, dep_id)
+    if not equity.empty:
+        st.plotly_chart(equity_figure(equity), width="stretch", config=CHART_CONFIG, key=f"{P}_equity")
+    orders_tab, fills_tab, journal_tab = st.tabs(["Orders", "Fills", "Trade journal"])
+    with orders_tab:
+        st.dataframe(store.orders_frame(db, dep_id), hide_index=True, width="stretch", key=f"{P}_orders")
+    with fills_tab:
+        st.dataframe(store.fills_frame(db, dep_id), hide_index=True, width="stretch", key=f"{P}_fills")
+    with journal_tab:
+        st.dataframe(trades, hide_index=True, width="stretch", key=f"{P}_journal")
+
+
+listing = store.list_deployments(get_db())
+with st.expander("New deployment", expanded=listing.empty, icon="🚀"):
+    new_deployment_form()
+if listing.empty:
+    st.info("No paper deployments yet: deploy a strategy above, or use **Deploy to paper** on a backtest result.",
+            icon="🧾")
+    st.stop()
+
+st.dataframe(listing[["id", "name", "status", "interval", "equity", "cash", "last_bar", "last_error"]],
+             hide_index=True, width="stretch", key=f"{P}_list")
+ids = listing["id"].tolist()
+if st.session_state.get(f"{P}_selected") not in ids:
+    st.session_state[f"{P}_selected"] = ids[0]
+names = dict(zip(listing["id"], listing["name"], strict=True))
+selected = st.selectbox("Deployment", ids, key=f"{P}_selected", format_func=lambda i: f"#{i} · {names[i]}")
+controls(listing.set_index("id").loc[selected].to_frame().T.reset_index(names="id").iloc[0])
+live_view(int(selected))

@@ -1,0 +1,67 @@
+"""Paper Trading page through AppTest: empty state, deploy form, live view, controls, deploy from Backtest."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from engine.paper.deployments import DeploymentSpec, create_deployment
+from engine.paper.runner import tick_deployment
+from storage import paper as store
+from tests.pages.page_helpers import SYMBOLS, app, app_at, demo_env, empty_db, seeded  # noqa: F401
+
+
+def test_empty_state_without_deployments(seeded) -> None:  # noqa: ANN001, F811
+    at = app("paper")
+    assert not at.exception, at.exception
+    assert any("No paper deployments yet" in i.value for i in at.info)
+    assert at.button(key="paper_deploy") is not None
+
+
+def test_empty_database_points_to_data(empty_db) -> None:  # noqa: ANN001, F811
+    at = app("paper")
+    assert not at.exception, at.exception
+    assert any("No market data stored yet" in i.value for i in at.info)
+
+
+def test_deploy_from_the_form(seeded, db_engine) -> None:  # noqa: ANN001, F811
+    at = app("paper")
+    at.button(key="paper_deploy").click().run(timeout=60)
+    assert not at.exception, at.exception
+    listing = store.list_deployments(db_engine)
+    assert len(listing) == 1 and listing["status"].iloc[0] == "running"
+    assert listing["symbols"].iloc[0] == [SYMBOLS[0]]
+    assert at.selectbox(key="paper_selected").value == int(listing["id"].iloc[0])
+
+
+def test_live_view_shows_positions_orders_and_equity(seeded, db_engine) -> None:  # noqa: ANN001, F811
+    spec = DeploymentSpec("sma_cross", [SYMBOLS[0]], {"fast": 5, "slow": 20}, config={"costs": 0.001},
+                          start="2023-01-02", history_start="2022-01-03")
+    dep_id = create_deployment(db_engine, spec)
+    assert tick_deployment(db_engine, dep_id, pd.Timestamp("2024-06-27", tz="UTC"))["status"] == "ok"
+    at = app("paper")
+    assert not at.exception, at.exception
+    assert [m.label for m in at.metric] == ["Equity", "Cash", "Unrealised P&L", "Realised P&L"]
+    assert at.get("plotly_chart")[0].key == "paper_equity"
+    frames = [d.value for d in at.dataframe]
+    assert any({"status", "equity", "last_bar"} <= set(f.columns) for f in frames), "the deployments list"
+    assert any({"exit_reason", "pnl"} <= set(f.columns) for f in frames), "the trade journal"
+    assert any({"order_id", "price", "cost"} <= set(f.columns) for f in frames), "the fills"
+    orders = next(f for f in frames if {"key", "intent", "status"} <= set(f.columns))
+    assert len(orders) == len(store.orders_frame(db_engine, dep_id)) > 0
+    at.button(key=f"paper_pause_{dep_id}").click().run(timeout=60)
+    assert not at.exception, at.exception
+    assert store.list_deployments(db_engine)["status"].iloc[0] == "paused"
+    at.button(key=f"paper_delete_{dep_id}").click().run(timeout=60)
+    assert store.list_deployments(db_engine).empty
+
+
+def test_deploy_to_paper_from_a_backtest_result(seeded, db_engine) -> None:  # noqa: ANN001, F811
+    at = app_at("backtest")  # through the app's navigation, so the link to Paper Trading resolves
+    at.button(key="backtest_run").click().run(timeout=60)
+    assert not at.exception, at.exception
+    at.button(key="backtest_deploy_paper").click().run(timeout=60)
+    assert not at.exception, at.exception
+    listing = store.list_deployments(db_engine)
+    assert len(listing) == 1
+    assert listing["strategy"].iloc[0] == "sma_cross" and listing["params"].iloc[0]["fast"] == 10
+    assert any("Paper deployment" in s.value for s in at.success)
