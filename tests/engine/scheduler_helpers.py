@@ -46,3 +46,15 @@ def assert_sequential(runs: pd.DataFrame) -> None:
     starts, ends = runs["started_at"].tolist(), runs["finished_at"].tolist()
     for prev_end, start in zip(ends[:-1], starts[1:], strict=True):
         assert start >= prev_end, (prev_end, start)
+
+
+def assert_each_tick_once(runs: pd.DataFrame, every_s: float) -> None:
+    """Runs of one job by one scheduler, as many as cadences fit between the first and the last.
+
+    A tick fired by two schedulers would show as a second owner or as extra runs; ticks lost to a
+    standby as missing runs. One run of slack absorbs a late first or last run on a busy machine.
+    """
+    assert runs["owner"].nunique() == 1, runs["owner"].value_counts().to_dict()
+    span = (runs["started_at"].iloc[-1] - runs["started_at"].iloc[0]).total_seconds()
+    expected = span / every_s
+    assert abs((len(runs) - 1) - expected) <= 1.5, (len(runs), expected, runs["started_at"].tolist())
