@@ -8,6 +8,7 @@ from sqlalchemy import Engine
 
 from engine.config import Settings, get_settings
 from engine.data import sync as data_sync
+from engine.scheduler import QuantdeskScheduler, build_scheduler
 from storage import candles as candle_store
 from storage.db import make_engine
 from storage.migrate import upgrade
@@ -45,6 +46,19 @@ def get_db() -> Engine:
     upgrade(engine)
     data_sync.ensure_default_data(engine, cfg)
     return engine
+
+
+@st.cache_resource(show_spinner=False, on_release=lambda s: s is not None and s.running and s.shutdown(wait=False))
+def get_scheduler() -> QuantdeskScheduler | None:
+    """The process-wide job scheduler, started once per server process when settings.scheduler is
+    "thread"; None when it is "worker" (run `python -m engine worker`) or "off". Its threads never call st.*."""
+    cfg = get_settings()
+    if cfg.scheduler != "thread":
+        return None
+    get_db()  # migrated before the scheduler touches it
+    scheduler = build_scheduler(cfg.database_url, cfg)
+    scheduler.start()
+    return scheduler
 
 
 @st.cache_data(ttl=30, show_spinner=False)
