@@ -37,6 +37,7 @@ class TickWrite:
     equity: float
     orders: list[dict[str, Any]] = field(default_factory=list)
     open_keys: set[str] = field(default_factory=set)  # OPEN orders still waiting; other OPEN ones are cancelled
+    had_open: bool = True  # False when the book had no waiting order (skips the cancel query)
     fills: list[dict[str, Any]] = field(default_factory=list)
     trades: list[dict[str, Any]] = field(default_factory=list)
     positions: list[dict[str, Any]] = field(default_factory=list)
@@ -153,7 +154,8 @@ def commit_tick(session: Session, deployment_id: int, expected_version: int, wri
     if not bumped.rowcount:
         raise StaleDeployment(f"paper deployment {deployment_id} changed while ticking; the next tick retries")
     ids = _upsert_orders(session, deployment_id, write.orders)
-    _cancel_stale_open(session, deployment_id, write.open_keys)
+    if write.had_open:
+        _cancel_stale_open(session, deployment_id, write.open_keys)
     for fill in write.fills:
         order_id = ids.get(fill["order_key"])
         if order_id is not None:

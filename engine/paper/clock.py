@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import pandas as pd
 
 from engine.data.calendars import last_closed_session, session_close_utc
@@ -21,6 +23,11 @@ def as_utc(moment: pd.Timestamp | str | None) -> pd.Timestamp:
     return ts.tz_localize("UTC") if ts.tz is None else ts.tz_convert("UTC")
 
 
+@lru_cache(maxsize=4096)
+def _last_closed_daily(symbol: str, now: pd.Timestamp) -> pd.Timestamp:
+    return last_closed_session(symbol, now)
+
+
 def last_closed_bar(symbol: str, interval: str, now: pd.Timestamp) -> pd.Timestamp:
     """Label of the newest bar of `symbol` that has closed at `now` (UTC).
 
@@ -31,7 +38,7 @@ def last_closed_bar(symbol: str, interval: str, now: pd.Timestamp) -> pd.Timesta
     check_interval(interval)
     now = as_utc(now)
     if interval == "1d":
-        return last_closed_session(symbol, now)
+        return _last_closed_daily(symbol, now)  # a tick asks this for every deployment of the symbol
     return now - INTERVALS[interval]
 
 

@@ -43,13 +43,22 @@ def is_due(dep: dict[str, Any], now: pd.Timestamp) -> bool:
     return dep["last_bar_ts"] is None or newest > dep["last_bar_ts"]
 
 
-def _load(db: Engine, dep: dict[str, Any], cutoffs: dict[str, int]) -> dict[str, pd.DataFrame]:
+BarCache = dict[tuple[str, str, int, int], pd.DataFrame]
+BAR_COLUMNS = ["open", "high", "low", "close", "adj_close", "volume"]
+
+
+def _load(db: Engine, dep: dict[str, Any], cutoffs: dict[str, int], cache: BarCache | None) -> dict[str, pd.DataFrame]:
+    """Each symbol's bars from the deployment's history start to its last closed bar (shared within a tick)."""
+    cache = {} if cache is None else cache
     start = pd.Timestamp(dep["history_start"], unit="s", tz="UTC")
     bars = {}
     for sym in dep["symbols"]:
-        frame = load_candles(db, sym, dep["interval"], start=start,
-                             end=pd.Timestamp(cutoffs[sym], unit="s", tz="UTC"))
-        bars[sym] = frame.drop(columns=["source"])
+        key = (sym, dep["interval"], dep["history_start"], cutoffs[sym])
+        if key not in cache:
+            frame = load_candles(db, sym, dep["interval"], start=start,
+                                 end=pd.Timestamp(cutoffs[sym], unit="s", tz="UTC"))
+            cache[key] = frame[BAR_COLUMNS]
+        bars[sym] = cache[key]
     return bars
 
 
@@ -62,20 +71,24 @@ def _guard(dep: dict[str, Any], saved: dict[str, Any] | None) -> Any:
     return RiskGuard(risk, (saved or {}).get("breaker"), dep["symbols"])
 
 
-def tick_deployment(db: Engine, deployment_id: int, now: pd.Timestamp | str | None = None) -> dict[str, Any]:
+def tick_deployment(db: Engine, deployment_id: int, now: pd.Timestamp | str | None = None,
+                    cache: BarCache | None = None, dep: dict[str, Any] | None = None) -> dict[str, Any]:
     """Tick one deployment at `now` (default: the current time; a replay passes its clock).
+    `cache` shares loaded bars between the deployments of one `tick_all`, which also passes the
+    deployment row it read (`dep`); the version check at commit catches any change since.
 
     Returns {"id", "status": "ok" | "idle" | "stale" | "failed", "bars", "orders", "error"}. Never
     raises for a deployment's own problems: they are stored as its last_error and reported.
     """
     now = as_utc(now)
     summary: dict[str, Any] = {"id": deployment_id, "status": "idle", "bars": 0, "orders": 0, "error": ""}
-    with transaction(db) as session:
-        dep = store.get_deployment(session, deployment_id)
+    if dep is None:
+        with transaction(db) as session:
+            dep = store.get_deployment(session, deployment_id)
     try:
         if not is_due(dep, now):
             return summary
-        result = _compute(db, dep, now)
+        result = _compute(db, dep, now, cache)
         if result is None:
             return summary
         with transaction(db) as session:
@@ -90,8 +103,9 @@ def tick_deployment(db: Engine, deployment_id: int, now: pd.Timestamp | str | No
     return summary | {"status": "ok", "bars": result.bars, "orders": len(result.orders)}
 
 
-def _compute(db: Engine, dep: dict[str, Any], now: pd.Timestamp) -> store.TickWrite | None:
-    bars = _load(db, dep, _cutoffs(dep, now))
+def _compute(db: Engine, dep: dict[str, Any], now: pd.Timestamp,
+             cache: BarCache | None = None) -> store.TickWrite | None:
+    bars = _load(db, dep, _cutoffs(dep, now), cache)
     if any(len(frame) == 0 for frame in bars.values()):
         return None
     index = bars[dep["symbols"][0]].index
@@ -114,7 +128,7 @@ def _compute(db: Engine, dep: dict[str, Any], now: pd.Timestamp) -> store.TickWr
     write = store.TickWrite(state_json=json.dumps(result.state), last_bar_ts=result.last_bar_ts, cash=result.cash,
                             equity=result.equity, orders=result.orders, open_keys=result.open_keys,
                             fills=result.fills, trades=result.trades, positions=result.positions,
-                            equity_rows=result.equity_rows)
+                            equity_rows=result.equity_rows, had_open=bool((saved or {}).get("pending")))
     write.bars = len(index) - start  # type: ignore[attr-defined]
     return write
 
@@ -148,7 +162,8 @@ def tick_all(db_engine: Engine, now: pd.Timestamp | str | None = None, sync: boo
             log.warning("paper deployment %s cannot be scheduled: %s", dep["id"], exc)
     if sync and due:
         _sync_due(db_engine, due)
-    results = [tick_deployment(db_engine, dep["id"], now) for dep in due]
+    cache: BarCache = {}
+    results = [tick_deployment(db_engine, dep["id"], now, cache, dep) for dep in due]
     counts = {k: sum(1 for r in results if r["status"] == k) for k in ("ok", "idle", "failed", "stale")}
     return {"deployments": len(deps), "due": len(due), **counts, "orders": sum(r["orders"] for r in results),
             "ms": (time.perf_counter() - started) * 1000, "results": results}
