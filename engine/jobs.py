@@ -220,14 +220,23 @@ def load_tick_all() -> Callable[..., object] | None:
 
 
 def paper_tick_body(ctx: JobContext) -> JobOutcome:
-    """One paper tick over all deployments; skipped while the paper broker is not installed."""
+    """One paper tick over all deployments (`tick_all(db_engine, now=…)`); failed when any deployment
+    failed, skipped while the paper broker is not installed."""
     tick_all = load_tick_all()
     if tick_all is None:
         return JobOutcome("skipped", "paper broker not installed (engine.paper.runner)")
     offered = {"settings": ctx.settings, "now": pd.Timestamp.now(tz="UTC")}
     params = inspect.signature(tick_all).parameters
-    result = tick_all(ctx.db_engine, **{k: v for k, v in offered.items() if k in params})
-    return JobOutcome("ok", "" if result is None else str(result)[:500])
+    summary = tick_all(ctx.db_engine, **{k: v for k, v in offered.items() if k in params})
+    if not isinstance(summary, dict):
+        return JobOutcome("ok", "" if summary is None else str(summary)[:500])
+    counts = " ".join(f"{k}={summary[k]}" for k in ("deployments", "due", "ok", "idle", "stale", "failed", "orders")
+                      if k in summary)
+    failed = [f"deployment {r.get('id')}: {r.get('error', '')}" for r in summary.get("results", [])
+              if isinstance(r, dict) and r.get("status") == "failed"]
+    if failed:  # each deployment's error is also stored on the deployment itself
+        return JobOutcome("failed", f"{counts} — " + "; ".join(failed))
+    return JobOutcome("ok", counts)
 
 
 def alert_check_body(ctx: JobContext) -> JobOutcome:

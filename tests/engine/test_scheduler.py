@@ -262,3 +262,20 @@ def test_in_session() -> None:
     assert not in_session("INFY.NS", pd.Timestamp("2025-06-02 03:44", tz="UTC"))  # opens 09:15 IST
     after_close = pd.Timestamp("2025-06-02 20:10", tz="UTC")  # New York closed at 20:00 UTC
     assert not in_session("AAPL", after_close) and in_session("AAPL", after_close, timedelta(minutes=15))
+
+
+def test_paper_tick_reports_the_runner_summary(db_engine, monkeypatch) -> None:  # noqa: ANN001
+    ctx = JobContext(db_engine, fast_settings("sqlite://"), "me")
+    if jobs.load_tick_all() is not None:  # the real paper runner on a database without deployments
+        outcome = jobs.paper_tick_body(ctx)
+        assert outcome.status == "ok" and outcome.note.startswith("deployments=0 due=0")
+    summary = {"deployments": 3, "due": 2, "ok": 1, "idle": 0, "stale": 0, "failed": 1, "orders": 2, "ms": 5.0,
+               "results": [{"id": 7, "status": "ok", "error": ""}, {"id": 9, "status": "failed",
+                                                                  "error": "no bars for INFY.NS"}]}
+    monkeypatch.setattr(jobs, "load_tick_all", lambda: lambda db_engine, now=None, sync=True: summary)
+    outcome = jobs.paper_tick_body(ctx)
+    assert outcome.status == "failed"
+    assert outcome.note == ("deployments=3 due=2 ok=1 idle=0 stale=0 failed=1 orders=2 — "
+                            "deployment 9: no bars for INFY.NS")
+    monkeypatch.setattr(jobs, "load_tick_all", lambda: None)
+    assert jobs.paper_tick_body(ctx).status == "skipped"
