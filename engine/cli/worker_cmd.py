@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import math
 import signal
 import sys
@@ -26,7 +27,15 @@ def cmd_worker(args: argparse.Namespace) -> int:
         emit({"owner": scheduler.owner, "jobs": results}, args.json,
              "\n".join(f"{job:<12} {status}" for job, status in results.items()))
         return 1 if "failed" in results.values() else 0
+    _log_to_stderr()
     return _run_until_signalled(scheduler, args.json)
+
+
+def _log_to_stderr() -> None:
+    """Job failures, lease changes and takeovers on stderr; APScheduler's per-run chatter only if it warns."""
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 def _run_until_signalled(scheduler, as_json: bool) -> int:  # noqa: ANN001 - QuantdeskScheduler

@@ -140,3 +140,23 @@ def test_two_workers_on_one_database_run_each_tick_once(worker_env, db_engine) -
     alerts = runs_of(recent_job_runs(db_engine, limit=500), "alert_check")
     alerts = alerts[(alerts["started_at"] > both_up) & (alerts["started_at"] < stopping)]
     assert_each_tick_once(alerts, FAST_S)  # the lease holder ran every tick; the other stood by
+
+
+def test_jobs_command_lists_recent_runs_and_the_lease(db_engine, capsys) -> None:  # noqa: ANN001
+    from engine.__main__ import main
+    from storage.db import transaction
+    from storage.scheduler_runs import acquire_lease, finish_job_run, start_job_run
+
+    with transaction(db_engine) as s:
+        for job_id, status in [("sync", "ok"), ("paper_tick", "failed"), ("alert_check", "skipped")]:
+            finish_job_run(s, start_job_run(s, job_id, "host:1:abc"), status, f"note {job_id}")
+        start_job_run(s, "paper_tick", "host:1:abc")
+    assert acquire_lease(db_engine, LEASE_NAME, "host:1:abc", 60)
+    assert main(["jobs", "--json", "--limit", "3"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["lease_holder"] == "host:1:abc"
+    assert [r["job_id"] for r in report["runs"]] == ["paper_tick", "alert_check", "paper_tick"]
+    assert report["runs"][0]["status"] == "running" and report["runs"][0]["duration_s"] is None
+    assert main(["jobs", "--job", "sync"]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("lease: host:1:abc") and "note sync" in text and "paper_tick" not in text
