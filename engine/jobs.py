@@ -60,6 +60,12 @@ class JobContext:
             log.exception("scheduler %s could not reach the lease", self.owner)
             return False
 
+    def close(self) -> bool:
+        """Refuse new runs from now on; True if no run is in flight (else the last one releases the lease)."""
+        with self._lock:
+            self.closed = True
+            return self.in_flight == 0
+
     def release(self) -> None:
         try:
             runs.release_lease(self.db_engine, self.lease_name, self.owner)

@@ -125,16 +125,14 @@ class QuantdeskScheduler:
         self._stop.set()
         if self._heartbeat is not None and self._heartbeat is not threading.current_thread():
             self._heartbeat.join(timeout=max(5.0, self.settings.lease_seconds))
-        with self._ctx._lock:
-            self._ctx.closed = True
+        self._ctx.close()
         if self._scheduler.running:
             self._scheduler.shutdown(wait=wait)
-        with self._ctx._lock:
-            idle = self._ctx.in_flight == 0
-        if idle:
+        if self._ctx.close():  # nothing in flight (any more)
             self._ctx.release()
         self._attached = self._ctx.leader = False
         jobs.unregister_context(self.owner)
+        self.db_engine.dispose()  # pooled connections only; a job still finishing opens its own
         with _live_lock:
             _live.discard(self)
         atexit.unregister(self.shutdown)
