@@ -133,20 +133,28 @@ def _compute(db: Engine, dep: dict[str, Any], now: pd.Timestamp,
     return write
 
 
-def _sync_due(db: Engine, due: list[dict[str, Any]]) -> None:
+def _sync_due(db: Engine, due: list[dict[str, Any]], settings: Any = None) -> None:
+    """Fetch the latest bars of the due deployments' symbols (provider failures are recorded, not raised)."""
+    from engine.data.providers import make_provider
     from engine.data.sync import sync_symbols
 
+    options: dict[str, Any] = {}
+    if settings is not None:
+        options = {"provider": make_provider(settings.provider, settings.provider_min_interval_s),
+                   "demo_fallback": settings.demo_fallback, "overlap_bars": settings.sync_overlap_bars}
     by_interval: dict[str, set[str]] = {}
     for dep in due:
         by_interval.setdefault(dep["interval"], set()).update(dep["symbols"])
     for interval, symbols in by_interval.items():
-        sync_symbols(db, sorted(symbols), interval)
+        sync_symbols(db, sorted(symbols), interval, **options)
 
 
-def tick_all(db_engine: Engine, now: pd.Timestamp | str | None = None, sync: bool = True) -> dict[str, Any]:
+def tick_all(db_engine: Engine, now: pd.Timestamp | str | None = None, sync: bool = True,
+             settings: Any = None) -> dict[str, Any]:
     """Tick every running deployment that has a newly closed bar at `now` (default: the current time).
 
-    With `sync`, the latest bars of the due deployments' symbols are fetched first. Returns a
+    With `sync`, the latest bars of the due deployments' symbols are fetched first (with the
+    provider of `settings`, an engine.config.Settings, when given; else yfinance). Returns a
     summary {"deployments", "due", "ok", "idle", "failed", "stale", "orders", "ms", "results"}.
     """
     started = time.perf_counter()
@@ -161,7 +169,7 @@ def tick_all(db_engine: Engine, now: pd.Timestamp | str | None = None, sync: boo
         except QuantdeskError as exc:
             log.warning("paper deployment %s cannot be scheduled: %s", dep["id"], exc)
     if sync and due:
-        _sync_due(db_engine, due)
+        _sync_due(db_engine, due, settings)
     cache: BarCache = {}
     results = [tick_deployment(db_engine, dep["id"], now, cache, dep) for dep in due]
     counts = {k: sum(1 for r in results if r["status"] == k) for k in ("ok", "idle", "failed", "stale")}

@@ -193,3 +193,18 @@ def test_circuit_breaker_blocks_entries_after_losses(stored, bars) -> None:
     orders = store.orders_frame(stored, dep_id)
     assert trades["pnl"].iloc[0] < 0 and len(trades) == 1
     assert orders["reason"].str.contains("circuit breaker").any()
+
+
+def test_tick_all_syncs_the_due_symbols_first(db_engine, monkeypatch) -> None:
+    from engine.config import get_settings
+
+    monkeypatch.setenv("QUANTDESK_PROVIDER", "demo")
+    get_settings.cache_clear()
+    now = pd.Timestamp.now(tz="UTC")
+    spec = DeploymentSpec("sma_cross", ["INFY.NS"], {"fast": 5, "slow": 20}, start=now - pd.Timedelta(days=60),
+                          history_start=now - pd.Timedelta(days=400))
+    dep_id = create_deployment(db_engine, spec)
+    summary = tick_all(db_engine, now, settings=get_settings())
+    assert summary["due"] == 1 and summary["ok"] == 1, summary
+    assert deployments.get(db_engine, dep_id)["last_bar_ts"] is not None
+    assert len(store.equity_series(db_engine, dep_id)) > 30
