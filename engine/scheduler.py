@@ -26,6 +26,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from engine import jobs
+from engine.errors import QuantdeskError
 from storage import scheduler_runs as runs
 from storage.db import make_engine, transaction
 
@@ -36,6 +37,10 @@ log = logging.getLogger(__name__)
 JOBSTORE = "db"
 JOBSTORE_TABLE = "apscheduler_jobs"
 PRUNE_EVERY_S = 3600.0
+
+
+class SchedulerError(QuantdeskError):
+    """The scheduler was used in a way it does not support: fix the calling code."""
 
 
 @dataclass(frozen=True)
@@ -104,9 +109,14 @@ class QuantdeskScheduler:
         return self.settings.lease_seconds / 3
 
     def start(self) -> None:
-        """Start the scheduler thread and the heartbeat (which takes the lease when it is free)."""
+        """Start the scheduler thread and the heartbeat (which takes the lease when it is free).
+
+        Raises SchedulerError if this scheduler was shut down (build a new one instead).
+        """
         if self.running:
             return
+        if self._stop.is_set():
+            raise SchedulerError("this scheduler was shut down; build a new one with build_scheduler()")
         jobs.register_context(self._ctx)
         self._scheduler.start()
         self._heartbeat = threading.Thread(target=self._beat_forever, name=f"quantdesk-lease-{self.owner}",

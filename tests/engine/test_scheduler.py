@@ -279,3 +279,13 @@ def test_paper_tick_reports_the_runner_summary(db_engine, monkeypatch) -> None: 
                             "deployment 9: no bars for INFY.NS")
     monkeypatch.setattr(jobs, "load_tick_all", lambda: None)
     assert jobs.paper_tick_body(ctx).status == "skipped"
+
+
+def test_a_shut_down_scheduler_cannot_be_restarted(make) -> None:  # noqa: ANN001
+    from engine.scheduler import SchedulerError
+
+    a = make("A")
+    a.start()
+    a.shutdown()
+    with pytest.raises(SchedulerError, match="build a new one"):
+        a.start()
