@@ -43,6 +43,7 @@ def test_sigkilled_worker_loses_and_duplicates_nothing(db_engine, db_url, goog) 
     dep_id = create_deployment(db_engine, DeploymentSpec("sma_cross", ["GOOG"], PARAMS, config=CONFIG,
                                                          start=bars.index[0], history_start=bars.index[0]))
     clock = [bar_close_time("GOOG", "1d", ts) for ts in bars.index]
+    _warm_up(db_engine, bars)  # forked workers inherit loaded modules and JIT caches, so kills land mid-tick
     db_engine.dispose()  # no pooled connection crosses the fork
     ctx = multiprocessing.get_context("fork")
     rng = np.random.default_rng(11)
@@ -50,7 +51,7 @@ def test_sigkilled_worker_loses_and_duplicates_nothing(db_engine, db_url, goog) 
     for _ in range(TRIALS):
         proc = ctx.Process(target=_worker, args=(db_url, dep_id, clock))
         proc.start()
-        time.sleep(float(rng.uniform(0.01, 0.12)))
+        time.sleep(float(rng.uniform(0.02, 0.25)))
         if proc.is_alive():
             os.kill(proc.pid, signal.SIGKILL)
             killed += 1
@@ -59,12 +60,24 @@ def test_sigkilled_worker_loses_and_duplicates_nothing(db_engine, db_url, goog) 
 
     progressed = get(db_engine, dep_id)["last_bar_ts"]
     assert progressed is not None, "ticks committed between the kills"
+    assert progressed < int(bars.index[-1].timestamp()), "the kills landed while there was work to do"
     proc = ctx.Process(target=_worker, args=(db_url, dep_id, clock))  # the final restart runs to the end
     proc.start()
     proc.join(120)
     assert proc.exitcode == 0
     assert killed >= TRIALS * 0.8, "most trials must kill the worker mid-run"
     _assert_reconciled(db_engine, dep_id, bars)
+
+
+def _warm_up(db_engine, bars: pd.DataFrame) -> None:  # noqa: ANN001
+    from engine.paper.runner import tick_deployment
+
+    warm = create_deployment(db_engine, DeploymentSpec("sma_cross", ["GOOG"], PARAMS, config=CONFIG,
+                                                       start=bars.index[0], history_start=bars.index[0]))
+    tick_deployment(db_engine, warm, bar_close_time("GOOG", "1d", bars.index[30]))
+    from engine.paper.deployments import delete
+
+    delete(db_engine, warm)
 
 
 def _assert_reconciled(db_engine, dep_id: int, bars: pd.DataFrame) -> None:  # noqa: ANN001
