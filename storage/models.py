@@ -164,8 +164,10 @@ class PaperOrder(Base):
     symbol: Mapped[str] = mapped_column(String(32))
     side: Mapped[str] = mapped_column(String(4))  # buy | sell
     intent: Mapped[str] = mapped_column(String(24))  # entry_long, entry_short, exit_signal, exit_stop, ...
-    order_type: Mapped[str] = mapped_column(String(12), default="market")  # market | stop | limit
+    order_type: Mapped[str] = mapped_column(String(12), default="market")  # market | limit | stop | stop_limit
     qty: Mapped[float] = mapped_column(Float, default=0.0)
+    limit_price: Mapped[float | None] = mapped_column(Float, nullable=True)
+    stop_price: Mapped[float | None] = mapped_column(Float, nullable=True)
     status: Mapped[str] = mapped_column(String(10))
     reason: Mapped[str] = mapped_column(Text, default="")
     signal_ts: Mapped[int] = mapped_column(BigInteger)  # bar whose close produced the order

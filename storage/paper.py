@@ -193,10 +193,40 @@ def _upsert_orders(session: Session, deployment_id: int, orders: list[dict[str, 
 
 
 def _cancel_stale_open(session: Session, deployment_id: int, open_keys: set[str]) -> None:
-    stmt = update(PaperOrder).where(PaperOrder.deployment_id == deployment_id, PaperOrder.status == "OPEN")
+    """Signal orders that were waiting for an open and produced no fill are cancelled (manual ones wait)."""
+    stmt = update(PaperOrder).where(PaperOrder.deployment_id == deployment_id, PaperOrder.status == "OPEN",
+                                    PaperOrder.intent != "manual")
     if open_keys:
         stmt = stmt.where(PaperOrder.key.not_in(open_keys))
     session.execute(stmt.values(status="CANCELLED", reason="the signal needed no order at the next open"))
+
+
+def add_order(session: Session, deployment_id: int, order: dict[str, Any]) -> int:
+    """Insert one order (a manual order) in the caller's transaction; returns its id."""
+    row = PaperOrder(deployment_id=deployment_id, created_at=_now(), **order)
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def cancel_order(session: Session, deployment_id: int, order_id: int) -> bool:
+    """Cancel an OPEN manual order; True if it was open."""
+    done = session.execute(update(PaperOrder).where(
+        PaperOrder.id == order_id, PaperOrder.deployment_id == deployment_id, PaperOrder.status == "OPEN",
+        PaperOrder.intent == "manual").values(status="CANCELLED", reason="cancelled by the user"))
+    if done.rowcount:  # a tick computed before the cancel may have filled it: make that tick's commit stale
+        session.execute(update(PaperDeployment).where(PaperDeployment.id == deployment_id)
+                        .values(version=PaperDeployment.version + 1))
+    return bool(done.rowcount)
+
+
+def open_manual_orders(session: Session, deployment_id: int) -> list[dict[str, Any]]:
+    """OPEN manual orders of a deployment, oldest first, as dicts."""
+    rows = session.scalars(select(PaperOrder).where(
+        PaperOrder.deployment_id == deployment_id, PaperOrder.status == "OPEN", PaperOrder.intent == "manual"
+    ).order_by(PaperOrder.id))
+    return [{"key": r.key, "symbol": r.symbol, "side": r.side, "qty": r.qty, "order_type": r.order_type,
+             "limit_price": r.limit_price, "stop_price": r.stop_price, "signal_ts": r.signal_ts} for r in rows]
 
 
 def _frame(engine: Engine, stmt: Any, time_cols: tuple[str, ...]) -> pd.DataFrame:
@@ -211,7 +241,7 @@ def _frame(engine: Engine, stmt: Any, time_cols: tuple[str, ...]) -> pd.DataFram
 def orders_frame(engine: Engine, deployment_id: int) -> pd.DataFrame:
     """Orders of a deployment, newest first; times are UTC Timestamps."""
     cols = [PaperOrder.id, PaperOrder.key, PaperOrder.symbol, PaperOrder.side, PaperOrder.intent,
-            PaperOrder.order_type, PaperOrder.qty, PaperOrder.status, PaperOrder.reason, PaperOrder.signal_ts,
+            PaperOrder.order_type, PaperOrder.qty, PaperOrder.limit_price, PaperOrder.stop_price, PaperOrder.status, PaperOrder.reason, PaperOrder.signal_ts,
             PaperOrder.fill_ts, PaperOrder.fill_price, PaperOrder.filled_qty, PaperOrder.cost]
     stmt = select(*cols).where(PaperOrder.deployment_id == deployment_id).order_by(PaperOrder.id.desc())
     return _frame(engine, stmt, ("signal_ts", "fill_ts"))

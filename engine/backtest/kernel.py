@@ -127,10 +127,11 @@ class _Book:
         self.n_open += 1
         self.dirty = True
 
-    def close(self, s: int, price: float, i: int, reason: str, t: int | None = None) -> None:
+    def close(self, s: int, price: float, i: int, reason: str, t: int | None = None, limit: bool = False) -> None:
         q = self.qty[s]
         side = "sell" if q > 0 else "buy"
-        px = price if reason == "target" else fill_price(price, side, self.slip)  # targets are limit orders
+        limit = limit or reason == "target"  # targets are limit orders: no slippage
+        px = price if limit else fill_price(price, side, self.slip)
         cost = self.cost_fn(side, abs(q), px)
         self.out.fills.append((i, i if t is None else t, s, side, abs(q), px, cost, f"exit_{reason}"))
         self.cash += q * px - cost

@@ -19,6 +19,7 @@ from engine.backtest.config import BacktestConfig
 from engine.backtest.kernel import EntryGate, Stepper
 from engine.backtest.runner import Prepared
 from engine.errors import DataError
+from engine.execution import fill_price
 
 ORDER_TYPES = {"exit_stop": "stop", "exit_trailing": "stop", "exit_target": "limit"}
 
@@ -83,18 +84,20 @@ def fresh_state(cash: float, symbols: list[str]) -> dict[str, Any]:
 
 
 def run_tick(deployment_id: int, prep: Prepared, config: BacktestConfig, saved: dict[str, Any] | None,
-             start: int, guard: Any = None) -> TickResult:
+             start: int, guard: Any = None, manual: list[dict[str, Any]] | None = None) -> TickResult:
     """Process bars [start, len(prep.index)) of `prep` from the `saved` book; raises DataError if the
-    saved book refers to bars that are gone. `guard` (engine.paper.guard.RiskGuard) may refuse entries."""
+    saved book refers to bars that are gone. `guard` (engine.paper.guard.RiskGuard) may refuse entries;
+    `manual` are OPEN manual orders (storage.paper.open_manual_orders), filled at each bar's open."""
     epochs, symbols, n = epochs_of(prep.index), prep.symbols, len(prep.index)
     gate: EntryGate | None = guard.gate if guard is not None else None
     stepper = Stepper(prep.md, prep.sg, config, config.cost_model().cost,
                       state=restore_state(saved, epochs, symbols), gate=gate)
     cash0, qty0 = stepper.book.cash, list(stepper.book.qty)
-    if guard is None:
+    manual_rows: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
+    if guard is None and not manual:
         stepper.step(start, n)
     else:
-        _step_guarded(stepper, guard, prep, start, n)
+        _step_each_bar(stepper, guard, prep, start, n, list(manual or []), manual_rows)
     out, book = stepper.out, stepper.book
     result = TickResult(state=save_state(stepper.state(), epochs, symbols), last_bar_ts=int(epochs[n - 1]),
                         cash=book.cash, equity=0.0)
@@ -125,6 +128,10 @@ def run_tick(deployment_id: int, prep: Prepared, config: BacktestConfig, saved: 
                               "order_type": "market", "qty": abs(book.qty[s]) if intent.startswith("exit") else 0.0,
                               "status": "OPEN", "reason": "fills at the next bar's open",
                               "signal_ts": int(epochs[t])})
+    for order, fill in manual_rows:
+        result.orders.append(order)
+        if fill is not None:
+            result.fills.append(fill)
     result.trades = [_trade_row(tr, epochs, symbols) for tr in out.trades]
     result.equity_rows = _equity_rows(prep, out.snapshots, start, n, cash0, qty0)
     result.equity = result.equity_rows[-1]["equity"] if result.equity_rows else book.cash
@@ -132,17 +139,62 @@ def run_tick(deployment_id: int, prep: Prepared, config: BacktestConfig, saved: 
     return result
 
 
-def _step_guarded(stepper: Stepper, guard: Any, prep: Prepared, start: int, n: int) -> None:
-    """Step bar by bar so the risk guard sees the time and, with a breaker, the equity after each bar."""
-    guard.stepper = stepper
+def _step_each_bar(stepper: Stepper, guard: Any, prep: Prepared, start: int, n: int, manual: list[dict[str, Any]],
+                   manual_rows: list) -> None:
+    """Step bar by bar: manual orders fill at the open first; the risk guard sees the time and, with
+    a breaker, the equity after each bar."""
+    if guard is not None:
+        guard.stepper = stepper
     epochs, book = epochs_of(prep.index), stepper.book
     for i in range(start, n):
-        guard.bar, guard.now = i, pd.Timestamp(int(epochs[i]), unit="s", tz="UTC")
+        if manual:
+            manual[:] = [o for o in manual if not _try_manual(stepper, prep, o, i, int(epochs[i]), manual_rows)]
         seen = len(stepper.out.trades)
+        if guard is None:
+            stepper.step(i, i + 1)
+            continue
+        guard.bar, guard.now = i, pd.Timestamp(int(epochs[i]), unit="s", tz="UTC")
         stepper.step(i, i + 1)
         if guard.per_bar:
             equity = book.cash + sum(q * prep.marks[i][s] for s, q in enumerate(book.qty) if q)
             guard.observe(guard.now, equity, [tr[7] for tr in stepper.out.trades[seen:]])
+
+
+def _try_manual(stepper: Stepper, prep: Prepared, order: dict[str, Any], i: int, ts: int, rows: list) -> bool:
+    """Fill or reject a manual order on bar i; True when it is final (appends (order row, fill) to rows)."""
+    from engine.paper.manual import match_price
+
+    s = prep.symbols.index(order["symbol"])
+    md, book = prep.md, stepper.book
+    if ts <= order["signal_ts"] or not md.valid[s][i]:
+        return False  # the bar opened before the order was placed, or the symbol has no bar
+    hit = match_price(order, md.open[s][i], md.high[s][i], md.low[s][i])
+    if hit is None:
+        return False
+    raw, is_limit = hit
+    long, qty, held = order["side"] == "buy", float(order["qty"]), book.qty[s]
+    final = {**order, "fill_ts": ts}
+    before = len(book.out.fills)
+    if held == 0:
+        price = raw if is_limit else fill_price(raw, order["side"], book.slip)
+        cost = book.cost_fn(order["side"], qty, price)
+        if qty * price + cost > book.equity_and_power(i, md.open)[1]:
+            rows.append(({**final, "status": "REJECTED", "reason": "not enough buying power at the fill"}, None))
+            return True
+        book.open(s, long, qty, price, i, math.nan, math.nan, None, i)
+    elif (held > 0) != long and abs(held) == qty:
+        book.close(s, raw, i, "manual", i, limit=is_limit)
+    else:
+        rows.append(({**final, "status": "REJECTED",
+                      "reason": f"the position changed to {held:g} before the fill; order again"}, None))
+        return True
+    _, _, _, side, fqty, px, cost, _ = book.out.fills.pop(before)  # a manual fill, not a signal order
+    if book.dirty:
+        book.snapshot(i)
+    rows.append(({**final, "status": "FILLED", "reason": "", "fill_price": px, "filled_qty": fqty, "cost": cost},
+                 {"order_key": order["key"], "symbol": order["symbol"], "side": side, "qty": fqty, "price": px,
+                  "cost": cost, "ts": ts}))
+    return True
 
 
 def _trade_row(tr: tuple, epochs: np.ndarray, symbols: list[str]) -> dict[str, Any]:

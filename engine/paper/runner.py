@@ -122,7 +122,9 @@ def _compute(db: Engine, dep: dict[str, Any], now: pd.Timestamp,
     prep = prepare(bars, strategy, index)
     saved = json.loads(dep["state_json"]) if dep["state_json"] else None
     guard = _guard(dep, saved)
-    result = run_tick(dep["id"], prep, config, saved, start, guard)
+    with transaction(db) as session:
+        manual = store.open_manual_orders(session, dep["id"])
+    result = run_tick(dep["id"], prep, config, saved, start, guard, manual)
     if guard is not None and guard.state() is not None:
         result.state["breaker"] = guard.state()
     write = store.TickWrite(state_json=json.dumps(result.state), last_bar_ts=result.last_bar_ts, cash=result.cash,

@@ -53,6 +53,8 @@ def upgrade() -> None:
         sa.Column("intent", sa.String(24), nullable=False),
         sa.Column("order_type", sa.String(12), nullable=False, server_default="market"),
         sa.Column("qty", sa.Float, nullable=False, server_default="0"),
+        sa.Column("limit_price", sa.Float, nullable=True),
+        sa.Column("stop_price", sa.Float, nullable=True),
         sa.Column("status", sa.String(10), nullable=False),
         sa.Column("reason", sa.Text, nullable=False, server_default=""),
         sa.Column("signal_ts", sa.BigInteger, nullable=False),
