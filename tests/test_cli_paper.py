@@ -78,3 +78,23 @@ def test_bad_input_is_one_line_error(capsys, stored) -> None:
     code, _, err = run(capsys, "paper", "deploy", "--strategy", "sma_cross", "--symbols", "GOOG", "--param", "fast",
                        "--json")
     assert code == 1 and "name=value" in err
+
+
+def test_manual_order_and_cancel(capsys, stored) -> None:
+    dep_id = _deploy(capsys, stored)
+    run(capsys, "paper", "tick", "--id", str(dep_id), "--now", "2005-06-01", "--json")
+    held = run(capsys, "paper", "positions", "--id", str(dep_id), "--json")[1]
+    assert len(held) == 1, "sma_cross holds GOOG on 1 June 2005"
+    qty = held[0]["qty"]
+    side = "sell" if qty > 0 else "buy"  # the order that closes the position
+    code, partial, _ = run(capsys, "paper", "order", "--id", str(dep_id), "--symbol", "GOOG", "--side", side,
+                           "--qty", "1", "--json")
+    assert code == 1 and partial["status"] == "REJECTED" and "whole position" in partial["reason"]
+    far = "1" if side == "sell" else "100000"
+    code, out, _ = run(capsys, "paper", "order", "--id", str(dep_id), "--symbol", "GOOG", "--side", side, "--qty",
+                       str(abs(qty)), "--type", "stop", "--stop", far, "--json")
+    assert code == 0 and out["status"] == "OPEN"
+    code, cancelled, _ = run(capsys, "paper", "cancel", "--id", str(dep_id), "--order", str(out["id"]), "--json")
+    assert code == 0 and cancelled["status"] == "CANCELLED"
+    code, _, err = run(capsys, "paper", "cancel", "--id", str(dep_id), "--order", str(out["id"]), "--json")
+    assert code == 1 and "not an open manual order" in err

@@ -1,4 +1,4 @@
-"""Paper commands: `paper deploy|list|tick|positions|orders|trades|replay|pause|resume|stop|reset|delete`."""
+"""Paper commands: `paper deploy|list|tick|positions|orders|trades|fills|order|cancel|replay|pause|resume|stop|reset|delete`."""
 
 from __future__ import annotations
 
@@ -101,6 +101,23 @@ def cmd_replay(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_order(args: argparse.Namespace) -> int:
+    from engine.paper.manual import place_order
+
+    placed = place_order(open_db(), args.id, args.symbol, args.side, args.qty, args.type, args.limit, args.stop)
+    emit(placed, args.json, f"order {placed['id']}: {placed['status']} {placed['reason']}".strip())
+    return 0 if placed["status"] == "OPEN" else 1
+
+
+def cmd_cancel(args: argparse.Namespace) -> int:
+    from engine.paper.manual import cancel_order
+
+    if not cancel_order(open_db(), args.id, args.order):
+        raise DataError(f"order {args.order} is not an open manual order of deployment {args.id}")
+    emit({"id": args.order, "status": "CANCELLED"}, args.json, f"order {args.order} cancelled")
+    return 0
+
+
 def cmd_control(args: argparse.Namespace) -> int:
     from engine.paper import deployments
 
@@ -161,6 +178,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--end", required=True)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_replay)
+    p = sub.add_parser("order", help="place a manual order (fills from the next bar)")
+    p.add_argument("--id", type=int, required=True)
+    p.add_argument("--symbol", required=True)
+    p.add_argument("--side", required=True, choices=["buy", "sell"])
+    p.add_argument("--qty", type=float, required=True)
+    p.add_argument("--type", default="market", choices=["market", "limit", "stop", "stop_limit"])
+    p.add_argument("--limit", type=float, help="limit price (limit, stop_limit)")
+    p.add_argument("--stop", type=float, help="stop price (stop, stop_limit)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_order)
+    p = sub.add_parser("cancel", help="cancel an open manual order")
+    p.add_argument("--id", type=int, required=True)
+    p.add_argument("--order", type=int, required=True, help="order id (see `paper orders`)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_cancel)
     for action in ("pause", "resume", "stop", "reset", "delete"):
         p = sub.add_parser(action, help=f"{action} a deployment")
         p.add_argument("--id", type=int, required=True)
