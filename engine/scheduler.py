@@ -196,13 +196,17 @@ class QuantdeskScheduler:
             stale = runs.interrupt_stale_runs(s, self.owner)
         if stale:
             log.warning("scheduler %s: %d job runs of a stopped scheduler marked failed", self.owner, stale)
-        self._scheduler.pause()  # stored jobs must not fire before they carry this scheduler's id
+        self._scheduler.pause()  # stored jobs fire only once their definitions are current
         try:
             self._scheduler.add_jobstore(SQLAlchemyJobStore(engine=self.db_engine, tablename=JOBSTORE_TABLE),
                                          JOBSTORE)
+            try:
+                for spec in JOBS:
+                    self._define(spec)
+            except Exception:
+                self._scheduler.remove_jobstore(JOBSTORE, shutdown=False)  # retried whole on the next beat
+                raise
             self._attached = self._ctx.leader = True
-            for spec in JOBS:
-                self._define(spec)
         finally:
             self._scheduler.resume()
         log.info("scheduler %s holds the lease and runs jobs", self.owner)
