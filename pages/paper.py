@@ -9,6 +9,7 @@ import streamlit as st
 from engine.errors import QuantdeskError
 from engine.paper import deployments
 from engine.paper.deployments import DeploymentSpec
+from engine.paper.manual import ORDER_TYPES, place_order
 from engine.paper.runner import tick_deployment
 from pages._shared import get_db, stored_symbols
 from pages._widgets import CHART_CONFIG, backtest_settings, checked_strategy, param_form, strategy_select
@@ -75,6 +76,32 @@ def controls(dep: pd.Series) -> None:
                     st.rerun()
 
 
+def manual_order_form(dep: pd.Series) -> None:
+    """A manual order for one of the deployment's symbols; it passes the same risk checks as signals."""
+    dep_id = int(dep["id"])
+    with st.expander("Manual order", icon="✍️"):
+        c1, c2, c3, c4 = st.columns(4)
+        symbol = c1.selectbox("Symbol", dep["symbols"], key=f"{P}_mo_symbol_{dep_id}")
+        side = c2.selectbox("Side", ["buy", "sell"], key=f"{P}_mo_side_{dep_id}")
+        qty = c3.number_input("Quantity", 1, 10_000_000, 1, key=f"{P}_mo_qty_{dep_id}")
+        kind = c4.selectbox("Type", list(ORDER_TYPES), key=f"{P}_mo_type_{dep_id}")
+        p1, p2 = st.columns(2)
+        limit = p1.number_input("Limit price", 0.0, value=0.0, key=f"{P}_mo_limit_{dep_id}",
+                                disabled=kind not in ("limit", "stop_limit"))
+        stop = p2.number_input("Stop price", 0.0, value=0.0, key=f"{P}_mo_stop_{dep_id}",
+                               disabled=kind not in ("stop", "stop_limit"))
+        if st.button("Place order", key=f"{P}_mo_place_{dep_id}", icon="✍️"):
+            try:
+                placed = place_order(get_db(), dep_id, symbol, side, float(qty), kind, limit or None, stop or None)
+            except QuantdeskError as exc:
+                st.error(str(exc), icon="⚠️")
+                return
+            if placed["status"] == "REJECTED":
+                st.error(f"Order rejected: {placed['reason']}", icon="⛔")
+            else:
+                st.success(f"Order #{placed['id']} is open; it fills from the next bar.", icon="✅")
+
+
 def equity_figure(equity: pd.DataFrame) -> go.Figure:
     fig = go.Figure(go.Scatter(x=equity.index, y=equity["equity"], mode="lines", name="equity"))
     fig.update_layout(height=320, margin={"l": 10, "r": 10, "t": 10, "b": 10}, showlegend=False)
@@ -132,5 +159,7 @@ if st.session_state.get(f"{P}_selected") not in ids:
     st.session_state[f"{P}_selected"] = ids[0]
 names = dict(zip(listing["id"], listing["name"], strict=True))
 selected = st.selectbox("Deployment", ids, key=f"{P}_selected", format_func=lambda i: f"#{i} · {names[i]}")
-controls(listing.set_index("id").loc[selected].to_frame().T.reset_index(names="id").iloc[0])
+chosen = listing.set_index("id").loc[selected].to_frame().T.reset_index(names="id").iloc[0]
+controls(chosen)
+manual_order_form(chosen)
 live_view(int(selected))

@@ -48,6 +48,20 @@ def test_live_view_shows_positions_orders_and_equity(seeded, db_engine) -> None:
     assert any({"order_id", "price", "cost"} <= set(f.columns) for f in frames), "the fills"
     orders = next(f for f in frames if {"key", "intent", "status"} <= set(f.columns))
     assert len(orders) == len(store.orders_frame(db_engine, dep_id)) > 0
+    held = store.positions_frame(db_engine, dep_id)
+    assert held["qty"].tolist() == [27.0], "the SMA cross is long on the demo data at this date"
+    at.selectbox(key=f"paper_mo_side_{dep_id}").set_value("sell")
+    at.number_input(key=f"paper_mo_qty_{dep_id}").set_value(3)
+    at.button(key=f"paper_mo_place_{dep_id}").click().run(timeout=60)
+    assert not at.exception, at.exception
+    assert any("whole position" in e.value for e in at.error), "a partial close is rejected"
+    at.number_input(key=f"paper_mo_qty_{dep_id}").set_value(27)
+    at.selectbox(key=f"paper_mo_type_{dep_id}").set_value("limit").run(timeout=60)
+    at.number_input(key=f"paper_mo_limit_{dep_id}").set_value(99999.0)
+    at.button(key=f"paper_mo_place_{dep_id}").click().run(timeout=60)
+    assert any("is open" in x.value for x in at.success)
+    manual = store.orders_frame(db_engine, dep_id).query("intent == 'manual'")
+    assert sorted(manual["status"]) == ["OPEN", "REJECTED"] and manual["limit_price"].max() == 99999.0
     at.button(key=f"paper_pause_{dep_id}").click().run(timeout=60)
     assert not at.exception, at.exception
     assert store.list_deployments(db_engine)["status"].iloc[0] == "paused"
