@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from datetime import time
 from typing import Any
 
 import numpy as np
@@ -84,20 +85,25 @@ def fresh_state(cash: float, symbols: list[str]) -> dict[str, Any]:
 
 
 def run_tick(deployment_id: int, prep: Prepared, config: BacktestConfig, saved: dict[str, Any] | None,
-             start: int, guard: Any = None, manual: list[dict[str, Any]] | None = None) -> TickResult:
+             start: int, guard: Any = None, manual: list[dict[str, Any]] | None = None,
+             square_off: SquareOff | None = None) -> TickResult:
     """Process bars [start, len(prep.index)) of `prep` from the `saved` book; raises DataError if the
     saved book refers to bars that are gone. `guard` (engine.paper.guard.RiskGuard) may refuse entries;
-    `manual` are OPEN manual orders (storage.paper.open_manual_orders), filled at each bar's open."""
+    `manual` are OPEN manual orders (storage.paper.open_manual_orders), filled at each bar's open.
+    `square_off` (intraday): from the first bar at or after that local time, positions are closed at
+    the open and new entries are refused until the next session."""
     epochs, symbols, n = epochs_of(prep.index), prep.symbols, len(prep.index)
     gate: EntryGate | None = guard.gate if guard is not None else None
+    if square_off is not None:
+        gate = square_off.wrap(gate)
     stepper = Stepper(prep.md, prep.sg, config, config.cost_model().cost,
                       state=restore_state(saved, epochs, symbols), gate=gate)
     cash0, qty0 = stepper.book.cash, list(stepper.book.qty)
     manual_rows: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
-    if guard is None and not manual:
+    if guard is None and not manual and square_off is None:
         stepper.step(start, n)
     else:
-        _step_each_bar(stepper, guard, prep, start, n, list(manual or []), manual_rows)
+        _step_each_bar(stepper, guard, prep, start, n, list(manual or []), manual_rows, square_off)
     out, book = stepper.out, stepper.book
     result = TickResult(state=save_state(stepper.state(), epochs, symbols), last_bar_ts=int(epochs[n - 1]),
                         cash=book.cash, equity=0.0)
@@ -139,14 +145,53 @@ def run_tick(deployment_id: int, prep: Prepared, config: BacktestConfig, saved: 
     return result
 
 
+class SquareOff:
+    """Intraday auto square-off at a local time of day (e.g. 15:20 in Asia/Kolkata).
+
+    Bars are labelled by their open time; the square-off happens at the open of the bar whose span
+    contains the square-off time (with 15-minute bars and 15:20: the 15:15 bar), never later.
+    """
+
+    def __init__(self, at: str, tz: str, bar_seconds: int) -> None:
+        hour, minute = (int(x) for x in at.split(":"))
+        self.at, self.tz, self.bar_seconds, self.after = time(hour, minute), tz, bar_seconds, False
+
+    def is_after(self, ts: int) -> bool:
+        """True if the bar opening at `ts` (epoch s) ends after the square-off time of its day."""
+        start = pd.Timestamp(ts, unit="s", tz="UTC").tz_convert(self.tz)
+        cutoff = start.normalize() + pd.Timedelta(hours=self.at.hour, minutes=self.at.minute)
+        return start + pd.Timedelta(seconds=self.bar_seconds) > cutoff
+
+    def wrap(self, gate: EntryGate | None) -> EntryGate:
+        def checked(s: int, long: bool, qty: float, price: float, equity: float) -> str | None:
+            if self.after:
+                return f"no new entries after the intraday square-off at {self.at:%H:%M}"
+            return gate(s, long, qty, price, equity) if gate is not None else None
+        return checked
+
+    def apply(self, stepper: Stepper, md: Any, i: int, ts: int) -> None:
+        """At and after the square-off time: close every open position at this bar's open."""
+        self.after = self.is_after(ts)
+        if not self.after:
+            return
+        book = stepper.book
+        for s, q in enumerate(book.qty):
+            if q and md.valid[s][i]:
+                book.close(s, md.open[s][i], i, "square_off")
+        if book.dirty:
+            book.snapshot(i)
+
+
 def _step_each_bar(stepper: Stepper, guard: Any, prep: Prepared, start: int, n: int, manual: list[dict[str, Any]],
-                   manual_rows: list) -> None:
-    """Step bar by bar: manual orders fill at the open first; the risk guard sees the time and, with
-    a breaker, the equity after each bar."""
+                   manual_rows: list, square_off: SquareOff | None = None) -> None:
+    """Step bar by bar: manual orders fill at the open first (then the square-off); the risk guard
+    sees the time and, with a breaker, the equity after each bar."""
     if guard is not None:
         guard.stepper = stepper
     epochs, book = epochs_of(prep.index), stepper.book
     for i in range(start, n):
+        if square_off is not None:
+            square_off.apply(stepper, prep.md, i, int(epochs[i]))
         if manual:
             manual[:] = [o for o in manual if not _try_manual(stepper, prep, o, i, int(epochs[i]), manual_rows)]
         seen = len(stepper.out.trades)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import time
 from typing import Any
 
 import pandas as pd
 from sqlalchemy import Engine
 
 from engine.backtest.config import BacktestConfig
+from engine.data.calendars import calendar_code
 from engine.data.providers.base import check_interval
 from engine.errors import DataError
 from engine.paper.clock import as_utc
@@ -20,8 +22,8 @@ from storage.db import transaction
 @dataclass
 class DeploymentSpec:
     """What to paper trade. `config` holds the BacktestConfig fields (cash, costs, slippage_bps, fill,
-    sizing, size_value, allow_short, max_positions, ...); `risk` the risk limits and circuit-breaker
-    rules (see engine.risk). `history_start`: first bar the signals are computed from (default: a
+    sizing, size_value, allow_short, max_positions, ...); `risk` {"limits": …, "breaker": …} (see
+    engine.risk) and "square_off" ("HH:MM" local time; intraday NSE default 15:20). `history_start`: first bar the signals are computed from (default: a
     year before `start`); `start`: first bar that may trade (default: now, i.e. the next closed bar)."""
 
     strategy: str
@@ -33,6 +35,17 @@ class DeploymentSpec:
     name: str = ""
     start: pd.Timestamp | str | None = None
     history_start: pd.Timestamp | str | None = None
+
+
+NSE_SQUARE_OFF = "15:20"  # IST, default intraday auto square-off on NSE/BSE
+
+
+def _check_time(text: str) -> None:
+    try:
+        hour, minute = (int(x) for x in str(text).split(":"))
+        time(hour, minute)
+    except ValueError:
+        raise DataError(f"square_off must be a local time HH:MM such as 15:20, got {text!r}") from None
 
 
 def create_deployment(db: Engine, spec: DeploymentSpec, status: str = "running") -> int:
@@ -55,11 +68,17 @@ def create_deployment(db: Engine, spec: DeploymentSpec, status: str = "running")
     history = as_utc(spec.history_start) if spec.history_start is not None else start - pd.Timedelta(days=365)
     if history > start:
         raise DataError("history_start must not be after start; signals need history before the first trade")
+    risk = dict(spec.risk)
+    if spec.interval not in ("1d", "1wk") and "square_off" not in risk and all(
+            calendar_code(sym) == "XBOM" for sym in symbols):
+        risk["square_off"] = NSE_SQUARE_OFF  # intraday positions on NSE are closed before the session ends
+    if risk.get("square_off"):
+        _check_time(risk["square_off"])
     name = spec.name or f"{strategy.name} {','.join(symbols)}"
     with transaction(db) as session:
         dep_id = store.create_deployment(
             session, name=name, strategy=strategy.name, params=strategy.p, symbols=symbols,
-            interval=spec.interval, config=config.to_dict(), risk=dict(spec.risk),
+            interval=spec.interval, config=config.to_dict(), risk=risk,
             history_start=int(history.timestamp()), start_ts=int(start.timestamp()), cash=config.cash,
             status=status)
     return dep_id

@@ -71,6 +71,19 @@ def _guard(dep: dict[str, Any], saved: dict[str, Any] | None) -> Any:
     return RiskGuard(risk, (saved or {}).get("breaker"), dep["symbols"])
 
 
+def _square_off(dep: dict[str, Any]) -> Any:
+    """The intraday square-off of a deployment (risk["square_off"] = "HH:MM" local), None for daily bars."""
+    at = (dep.get("risk") or {}).get("square_off")
+    if not at or dep["interval"] in ("1d", "1wk"):
+        return None
+    from engine.data.instruments import instrument_for
+    from engine.data.providers.base import INTERVALS
+    from engine.paper.broker import SquareOff
+
+    seconds = int(INTERVALS[dep["interval"]].total_seconds())
+    return SquareOff(at, instrument_for(dep["symbols"][0]).timezone, seconds)
+
+
 def tick_deployment(db: Engine, deployment_id: int, now: pd.Timestamp | str | None = None,
                     cache: BarCache | None = None, dep: dict[str, Any] | None = None) -> dict[str, Any]:
     """Tick one deployment at `now` (default: the current time; a replay passes its clock).
@@ -124,7 +137,7 @@ def _compute(db: Engine, dep: dict[str, Any], now: pd.Timestamp,
     guard = _guard(dep, saved)
     with transaction(db) as session:
         manual = store.open_manual_orders(session, dep["id"])
-    result = run_tick(dep["id"], prep, config, saved, start, guard, manual)
+    result = run_tick(dep["id"], prep, config, saved, start, guard, manual, _square_off(dep))
     if guard is not None and guard.state() is not None:
         result.state["breaker"] = guard.state()
     write = store.TickWrite(state_json=json.dumps(result.state), last_bar_ts=result.last_bar_ts, cash=result.cash,
