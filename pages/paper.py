@@ -102,6 +102,25 @@ def manual_order_form(dep: pd.Series) -> None:
                 st.success(f"Order #{placed['id']} is open; it fills from the next bar.", icon="✅")
 
 
+def breaker_line(dep: dict) -> None:
+    """The circuit breaker's state; a tripped breaker blocks new entries until it is reset here."""
+    status = deployments.breaker_status(dep)
+    if status is None:
+        return
+    if status["status"] != "TRIPPED":
+        st.caption("Circuit breaker: armed (OK)")
+        return
+    st.error(f"Circuit breaker TRIPPED at {status['tripped_at']}: {status['reason']}. New entries are blocked.",
+             icon="🛑")
+    if st.button("Reset circuit breaker", key=f"{P}_breaker_reset_{dep['id']}", icon="🔓"):
+        try:
+            deployments.reset_breaker(get_db(), int(dep["id"]))
+        except QuantdeskError as exc:
+            st.error(str(exc), icon="⚠️")
+        else:
+            st.rerun()
+
+
 def equity_figure(equity: pd.DataFrame) -> go.Figure:
     fig = go.Figure(go.Scatter(x=equity.index, y=equity["equity"], mode="lines", name="equity"))
     fig.update_layout(height=320, margin={"l": 10, "r": 10, "t": 10, "b": 10}, showlegend=False)
@@ -127,6 +146,7 @@ def live_view(dep_id: int) -> None:
     last = pd.Timestamp(dep["last_bar_ts"], unit="s", tz="UTC") if dep["last_bar_ts"] else None
     st.caption(f"Status **{dep['status']}** · last bar {last.date() if last is not None else '—'}"
                + (f" · last error: {dep['last_error']}" if dep["last_error"] else ""))
+    breaker_line(dep)
     st.markdown("**Open positions**")
     if positions.empty:
         st.caption("No open positions.")
@@ -135,13 +155,15 @@ def live_view(dep_id: int) -> None:
     equity = store.equity_series(db, dep_id)
     if not equity.empty:
         st.plotly_chart(equity_figure(equity), width="stretch", config=CHART_CONFIG, key=f"{P}_equity")
-    orders_tab, fills_tab, journal_tab = st.tabs(["Orders", "Fills", "Trade journal"])
+    orders_tab, fills_tab, journal_tab, ledger_tab = st.tabs(["Orders", "Fills", "Trade journal", "Cash ledger"])
     with orders_tab:
         st.dataframe(store.orders_frame(db, dep_id), hide_index=True, width="stretch", key=f"{P}_orders")
     with fills_tab:
         st.dataframe(store.fills_frame(db, dep_id), hide_index=True, width="stretch", key=f"{P}_fills")
     with journal_tab:
         st.dataframe(trades, hide_index=True, width="stretch", key=f"{P}_journal")
+    with ledger_tab:
+        st.dataframe(store.cash_ledger(db, dep_id, cash), hide_index=True, width="stretch", key=f"{P}_ledger")
 
 
 listing = store.list_deployments(get_db())

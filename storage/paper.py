@@ -138,6 +138,15 @@ def record_error(session: Session, deployment_id: int, message: str) -> None:
                     .values(last_error=message[:2000], last_tick_at=_now()))
 
 
+def save_state(session: Session, deployment_id: int, expected_version: int, state_json: str) -> None:
+    """Replace the saved book (e.g. a reset circuit breaker); raises StaleDeployment if a tick got there first."""
+    done = session.execute(update(PaperDeployment).where(
+        PaperDeployment.id == deployment_id, PaperDeployment.version == expected_version
+    ).values(state_json=state_json, version=expected_version + 1))
+    if not done.rowcount:
+        raise StaleDeployment(f"paper deployment {deployment_id} changed meanwhile; try again")
+
+
 def commit_tick(session: Session, deployment_id: int, expected_version: int, write: TickWrite) -> int:
     """Write one tick in the caller's transaction if the deployment is still at `expected_version`.
 
@@ -253,6 +262,16 @@ def fills_frame(engine: Engine, deployment_id: int) -> pd.DataFrame:
             PaperFill.cost, PaperFill.ts]
     stmt = select(*cols).where(PaperFill.deployment_id == deployment_id).order_by(PaperFill.id)
     return _frame(engine, stmt, ("ts",))
+
+
+def cash_ledger(engine: Engine, deployment_id: int, starting_cash: float) -> pd.DataFrame:
+    """Every cash movement (one per fill: proceeds of sells minus buys, minus costs) with the running balance."""
+    fills = fills_frame(engine, deployment_id)
+    sign = fills["side"].map({"sell": 1.0, "buy": -1.0}).astype(float)
+    ledger = pd.DataFrame({"ts": fills["ts"], "symbol": fills["symbol"], "side": fills["side"],
+                           "amount": sign * fills["qty"] * fills["price"], "costs": -fills["cost"]})
+    ledger["balance"] = starting_cash + (ledger["amount"] + ledger["costs"]).cumsum()
+    return ledger
 
 
 def trades_frame(engine: Engine, deployment_id: int) -> pd.DataFrame:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import time
 from typing import Any
@@ -120,3 +121,32 @@ def get(db: Engine, deployment_id: int) -> dict[str, Any]:
     """One deployment as a dict; raises DataError if it does not exist."""
     with transaction(db) as session:
         return store.get_deployment(session, deployment_id)
+
+
+def reset_breaker(db: Engine, deployment_id: int) -> bool:
+    """Reset a tripped circuit breaker of a deployment (by the user); True if one was tripped."""
+    from engine.risk import BreakerState
+    from engine.risk import reset as reset_state
+
+    with transaction(db) as session:
+        dep = store.get_deployment(session, deployment_id)
+        saved = json.loads(dep["state_json"]) if dep["state_json"] else {}
+        if not saved.get("breaker"):
+            return False
+        state = BreakerState.from_dict(saved["breaker"])
+        if not state.is_tripped:
+            return False
+        saved["breaker"] = reset_state(state, by="user", now=pd.Timestamp.now(tz="UTC")).as_dict()
+        store.save_state(session, deployment_id, dep["version"], json.dumps(saved))
+    return True
+
+
+def breaker_status(dep: dict[str, Any]) -> dict[str, Any] | None:
+    """{"status", "reason", "tripped_at"} of a deployment's circuit breaker, None without one."""
+    saved = json.loads(dep["state_json"]) if dep.get("state_json") else {}
+    if saved.get("breaker"):
+        b = saved["breaker"]
+        return {"status": b.get("status"), "reason": b.get("reason", ""), "tripped_at": b.get("tripped_at")}
+    if (dep.get("risk") or {}).get("breaker"):
+        return {"status": "OK", "reason": "", "tripped_at": None}
+    return None

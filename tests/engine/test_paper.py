@@ -193,6 +193,38 @@ def test_circuit_breaker_blocks_entries_after_losses(stored, bars) -> None:
     orders = store.orders_frame(stored, dep_id)
     assert trades["pnl"].iloc[0] < 0 and len(trades) == 1
     assert orders["reason"].str.contains("circuit breaker").any()
+    dep = deployments.get(stored, dep_id)
+    assert deployments.breaker_status(dep)["status"] == "TRIPPED"
+    assert deployments.reset_breaker(stored, dep_id) and not deployments.reset_breaker(stored, dep_id)
+    assert deployments.breaker_status(deployments.get(stored, dep_id))["status"] == "OK"
+
+
+def test_breaker_state_survives_and_reset_allows_entries_again(stored, goog) -> None:
+    strategy, params, extra = CASES[0]
+    bars = goog.iloc[:N_BARS + 150]
+    with transaction(stored) as s:
+        upsert_candles(s, SYMBOL, "1d", bars.iloc[N_BARS:], "csv")
+    risk = {"breaker": {"max_consecutive_losses": 1, "calendar_symbol": SYMBOL}}
+    dep_id = _deploy(stored, bars, strategy, params, extra, risk=risk)
+    tick_deployment(stored, dep_id, bar_close_time(SYMBOL, "1d", bars.index[N_BARS - 1]))
+    assert len(store.trades_frame(stored, dep_id)) == 1  # tripped after the first loss
+    tick_deployment(make_engine(str(stored.url)), dep_id, bar_close_time(SYMBOL, "1d", bars.index[N_BARS + 60]))
+    assert len(store.trades_frame(stored, dep_id)) == 1, "the tripped state was restored and still blocks"
+    orders = store.orders_frame(stored, dep_id)
+    late = orders[(orders["fill_ts"] > bars.index[N_BARS - 1]) & (orders["status"] == "REJECTED")]
+    assert late["reason"].str.contains("circuit breaker").any()
+    assert deployments.reset_breaker(stored, dep_id)
+    tick_deployment(stored, dep_id, bar_close_time(SYMBOL, "1d", bars.index[-1]))
+    assert len(store.trades_frame(stored, dep_id)) >= 2, "entries resume after the user reset the breaker"
+
+
+def test_cash_ledger_balances_to_the_book(stored, bars) -> None:
+    strategy, params, extra = CASES[2]
+    dep_id = _deploy(stored, bars, strategy, params, extra)
+    tick_deployment(stored, dep_id, bar_close_time(SYMBOL, "1d", bars.index[-1]))
+    ledger = store.cash_ledger(stored, dep_id, COSTS["cash"])
+    assert len(ledger) > 6
+    assert ledger["balance"].iloc[-1] == pytest.approx(deployments.get(stored, dep_id)["cash"], rel=1e-12)
 
 
 def test_tick_all_syncs_the_due_symbols_first(db_engine, monkeypatch) -> None:
