@@ -79,3 +79,23 @@ def test_deploy_to_paper_from_a_backtest_result(seeded, db_engine) -> None:  # n
     assert len(listing) == 1
     assert listing["strategy"].iloc[0] == "sma_cross" and listing["params"].iloc[0]["fast"] == 10
     assert any("Paper deployment" in s.value for s in at.success)
+
+
+def test_tripped_breaker_is_shown_and_reset(seeded, db_engine) -> None:  # noqa: ANN001, F811
+    from engine.paper.deployments import breaker_status, get
+
+    risk = {"breaker": {"max_consecutive_losses": 1, "calendar_symbol": SYMBOLS[0]}}
+    spec = DeploymentSpec("sma_cross", [SYMBOLS[0]], {"fast": 5, "slow": 20}, config={"costs": 0.01}, risk=risk,
+                          start="2021-01-04", history_start="2020-01-02")
+    dep_id = create_deployment(db_engine, spec)
+    tick_deployment(db_engine, dep_id, pd.Timestamp("2024-06-27", tz="UTC"))
+    assert breaker_status(get(db_engine, dep_id))["status"] == "TRIPPED"
+    at = app("paper")
+    assert not at.exception, at.exception
+    assert any("Circuit breaker TRIPPED" in e.value for e in at.error)
+    at.button(key=f"paper_breaker_reset_{dep_id}").click().run(timeout=60)
+    assert not at.exception, at.exception
+    assert breaker_status(get(db_engine, dep_id))["status"] == "OK"
+    assert not any("Circuit breaker TRIPPED" in e.value for e in at.error)
+    ledger = next(d.value for d in at.dataframe if "balance" in d.value.columns)
+    assert len(ledger) == len(store.fills_frame(db_engine, dep_id))
