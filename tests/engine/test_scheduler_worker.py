@@ -69,6 +69,7 @@ def _stop(proc: subprocess.Popen, sig: int = signal.SIGTERM) -> tuple[int, str, 
     return proc.returncode, out, err or ""
 
 
+@pytest.mark.slow  # a worker process starts in ~4 s
 def test_worker_once_runs_each_job_once_and_exits(worker_env, db_engine) -> None:  # noqa: ANN001
     done = subprocess.run([sys.executable, "-m", "engine", "worker", "--once", "--json"], cwd=ROOT,
                           env=worker_env, capture_output=True, text=True, timeout=180)
@@ -82,6 +83,7 @@ def test_worker_once_runs_each_job_once_and_exits(worker_env, db_engine) -> None
     assert get_lease(db_engine, LEASE_NAME) is None
 
 
+@pytest.mark.slow  # a worker process starts in ~4 s
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_worker_runs_until_signalled_then_stops_cleanly(worker_env, db_engine, sig: int) -> None:  # noqa: ANN001
     proc = _worker(worker_env)
@@ -97,6 +99,7 @@ def test_worker_runs_until_signalled_then_stops_cleanly(worker_env, db_engine, s
     assert "running" not in set(runs["status"])  # the job in flight finished before the exit
 
 
+@pytest.mark.slow  # a worker process starts in ~4 s
 def test_a_standby_takes_over_after_the_worker_is_killed(worker_env, db_engine, db_url: str) -> None:  # noqa: ANN001
     proc = _worker(worker_env)
     standby = build_scheduler(db_url, fast_settings(db_url), owner="standby")
@@ -122,6 +125,7 @@ def test_a_standby_takes_over_after_the_worker_is_killed(worker_env, db_engine, 
     assert {_pid_of(o) for o in alerts["owner"] if o != "standby"} == {proc.pid}
 
 
+@pytest.mark.slow  # a worker process starts in ~4 s
 def test_two_workers_on_one_database_run_each_tick_once(worker_env, db_engine) -> None:  # noqa: ANN001
     worker_env["QUANTDESK_LEASE_SECONDS"] = "3"  # no hand-over while the machine is busy starting both
     procs = [_worker(worker_env), _worker(worker_env)]
