@@ -7,6 +7,7 @@ Every run is guarded by the lease and recorded in job_runs; a failure is logged 
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import logging
 import threading
@@ -75,6 +76,9 @@ class JobContext:
 
 _contexts: dict[str, JobContext] = {}
 _alert_checks: list[AlertCheck] = []
+# Modules that call register_alert_check when imported; the alert job imports them first, so a worker
+# process (which never imports the app's pages) runs the same checks as the app's scheduler thread.
+ALERT_MODULES: tuple[str, ...] = ()
 
 
 def register_context(ctx: JobContext) -> None:
@@ -247,6 +251,8 @@ def paper_tick_body(ctx: JobContext) -> JobOutcome:
 
 def alert_check_body(ctx: JobContext) -> JobOutcome:
     """Run every registered alert check; one failing check never stops the others (failed if any did)."""
+    for name in ALERT_MODULES:
+        importlib.import_module(name)
     checks = list(_alert_checks)
     if not checks:
         return JobOutcome("skipped", "no alert checks registered")
