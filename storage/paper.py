@@ -38,6 +38,7 @@ class TickWrite:
     orders: list[dict[str, Any]] = field(default_factory=list)
     open_keys: set[str] = field(default_factory=set)  # OPEN orders still waiting; other OPEN ones are cancelled
     had_open: bool = True  # False when the book had no waiting order (skips the cancel query)
+    bars: int = 0  # bars this tick stepped (reported, not stored)
     fills: list[dict[str, Any]] = field(default_factory=list)
     trades: list[dict[str, Any]] = field(default_factory=list)
     positions: list[dict[str, Any]] = field(default_factory=list)

@@ -75,15 +75,6 @@ def save_state(state: dict[str, Any], epochs: np.ndarray, symbols: list[str]) ->
     return {"symbols": symbols, "book": book, "pending": pending}
 
 
-def fresh_state(cash: float, symbols: list[str]) -> dict[str, Any]:
-    """The saved form of an empty book holding `cash`."""
-    m = len(symbols)
-    book = {"cash": float(cash), "qty": [0.0] * m, "entry_px": [0.0] * m, "entry_ts": [None] * m,
-            "entry_cost": [0.0] * m, "stop": [None] * m, "target": [None] * m, "trail": [None] * m,
-            "trail_pct": [None] * m}
-    return {"symbols": symbols, "book": book, "pending": {}}
-
-
 def run_tick(deployment_id: int, prep: Prepared, config: BacktestConfig, saved: dict[str, Any] | None,
              start: int, guard: Any = None, manual: list[dict[str, Any]] | None = None,
              square_off: SquareOff | None = None) -> TickResult:

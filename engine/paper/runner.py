@@ -143,8 +143,8 @@ def _compute(db: Engine, dep: dict[str, Any], now: pd.Timestamp,
     write = store.TickWrite(state_json=json.dumps(result.state), last_bar_ts=result.last_bar_ts, cash=result.cash,
                             equity=result.equity, orders=result.orders, open_keys=result.open_keys,
                             fills=result.fills, trades=result.trades, positions=result.positions,
-                            equity_rows=result.equity_rows, had_open=bool((saved or {}).get("pending")))
-    write.bars = len(index) - start  # type: ignore[attr-defined]
+                            equity_rows=result.equity_rows, had_open=bool((saved or {}).get("pending")),
+                            bars=len(index) - start)
     return write
 
 
