@@ -66,7 +66,9 @@ def create_deployment(db: Engine, spec: DeploymentSpec, status: str = "running")
     start = as_utc(spec.start)
     if spec.interval == "1d":
         start = start.normalize()
-    history = as_utc(spec.history_start) if spec.history_start is not None else start - pd.Timedelta(days=365)
+    # default history: a year, or twice the strategy's warm-up in calendar days if that is longer
+    default_days = max(365, 2 * strategy.warmup())
+    history = as_utc(spec.history_start) if spec.history_start is not None else start - pd.Timedelta(days=default_days)
     if history > start:
         raise DataError("history_start must not be after start; signals need history before the first trade")
     risk = dict(spec.risk)

@@ -186,10 +186,25 @@ def tick_all(db_engine: Engine, now: pd.Timestamp | str | None = None, sync: boo
     if sync and due:
         _sync_due(db_engine, due, settings)
     cache: BarCache = {}
-    results = [tick_deployment(db_engine, dep["id"], now, cache, dep) for dep in due]
+    results = [_tick_guarded(db_engine, dep, now, cache) for dep in due]
     counts = {k: sum(1 for r in results if r["status"] == k) for k in ("ok", "idle", "failed", "stale")}
     return {"deployments": len(deps), "due": len(due), **counts, "orders": sum(r["orders"] for r in results),
             "ms": (time.perf_counter() - started) * 1000, "results": results}
+
+
+def _tick_guarded(db: Engine, dep: dict[str, Any], now: pd.Timestamp, cache: BarCache) -> dict[str, Any]:
+    """One deployment's tick inside `tick_all`: an unexpected error fails that deployment, not the others."""
+    try:
+        return tick_deployment(db, dep["id"], now, cache, dep)
+    except Exception as exc:  # noqa: BLE001 - a scheduler job must carry on with the other deployments
+        log.exception("paper tick of deployment %s crashed", dep["id"])
+        message = f"{type(exc).__name__}: {exc}"
+        try:
+            with transaction(db) as session:
+                store.record_error(session, dep["id"], message)
+        except Exception:  # noqa: BLE001 - the database itself may be the problem
+            log.exception("could not record the error of deployment %s", dep["id"])
+        return {"id": dep["id"], "status": "failed", "bars": 0, "orders": 0, "error": message}
 
 
 def replay(db: Engine, deployment_id: int, start: pd.Timestamp | str, end: pd.Timestamp | str) -> dict[str, Any]:

@@ -240,3 +240,23 @@ def test_tick_all_syncs_the_due_symbols_first(db_engine, monkeypatch) -> None:
     assert summary["due"] == 1 and summary["ok"] == 1, summary
     assert deployments.get(db_engine, dep_id)["last_bar_ts"] is not None
     assert len(store.equity_series(db_engine, dep_id)) > 30
+
+
+def test_one_broken_deployment_does_not_stop_the_others(stored, bars, monkeypatch) -> None:
+    from engine.paper import runner
+
+    strategy, params, extra = CASES[0]
+    a = _deploy(stored, bars, strategy, params, extra)
+    b = _deploy(stored, bars, strategy, params, extra)
+    real = runner.run_tick
+
+    def flaky(deployment_id, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        if deployment_id == a:
+            raise ZeroDivisionError("boom")
+        return real(deployment_id, *args, **kwargs)
+
+    monkeypatch.setattr(runner, "run_tick", flaky)
+    summary = tick_all(stored, bar_close_time(SYMBOL, "1d", bars.index[100]), sync=False)
+    assert summary["failed"] == 1 and summary["ok"] == 1
+    assert "ZeroDivisionError: boom" in deployments.get(stored, a)["last_error"]
+    assert deployments.get(stored, b)["last_bar_ts"] == int(bars.index[100].timestamp())
