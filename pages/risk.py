@@ -10,6 +10,7 @@ from engine import charts
 from engine.data.instruments import instrument_for
 from engine.errors import QuantdeskError
 from engine.money import format_money
+from engine.paper import deployments as paper_deployments
 from engine.risk import (
     METHOD_LABELS,
     beta,
@@ -21,7 +22,7 @@ from engine.risk import (
     returns_frame,
     var_table,
 )
-from pages._shared import CHART_CONFIG, data_badge, load_bars_cached, stored_symbols
+from pages._shared import CHART_CONFIG, data_badge, get_db, load_bars_cached, stored_symbols
 from pages._widgets import metric_slots
 
 P = "risk"
@@ -177,26 +178,13 @@ def symbol_betas(rets: pd.DataFrame) -> None:
     st.dataframe(rows.style.format("{:.2f}"), width="stretch", key=f"{P}_betas")
 
 
-# ---- Circuit breakers -------------------------------------------------------------------------
-# PLACEHOLDER for the paper-trading engine: fill in `breaker_states` (one row per deployment whose
-# risk settings have a breaker) and `reset_breaker`; the section below already renders them.
-BREAKER_COLUMNS = ["deployment_id", "deployment", "status", "reason", "tripped_at", "reset_mode"]
-
-
-def breaker_states() -> pd.DataFrame:
-    """PLACEHOLDER: stored breaker states per deployment (columns BREAKER_COLUMNS); empty until paper trading fills it."""
-    return pd.DataFrame(columns=BREAKER_COLUMNS)
-
-
-def reset_breaker(deployment_id: int) -> None:
-    """PLACEHOLDER: store engine.risk.reset(state, by="user") for this deployment's breaker."""
-    raise NotImplementedError("resetting a deployment's breaker is not wired to paper trading yet")
+# ---- Circuit breakers (state stored with each paper deployment) ------------------------------
 
 
 def breakers() -> None:
     st.subheader("Circuit breakers")
     try:
-        states = breaker_states()
+        states = paper_deployments.breaker_states(get_db())
     except QuantdeskError as exc:
         st.error(str(exc), icon="⚠️")
         return
@@ -208,8 +196,8 @@ def breakers() -> None:
     for row in states[states["status"] == "TRIPPED"].itertuples():
         if st.button(f"Reset breaker of {row.deployment}", key=f"{P}_reset_{row.deployment_id}"):
             try:
-                reset_breaker(int(row.deployment_id))
-            except (QuantdeskError, NotImplementedError) as exc:
+                paper_deployments.reset_breaker(get_db(), int(row.deployment_id))
+            except QuantdeskError as exc:
                 st.error(str(exc), icon="⚠️")
             else:
                 st.success(f"Breaker of {row.deployment} reset; new entries are allowed again.")

@@ -152,3 +152,22 @@ def breaker_status(dep: dict[str, Any]) -> dict[str, Any] | None:
     if (dep.get("risk") or {}).get("breaker"):
         return {"status": "OK", "reason": "", "tripped_at": None}
     return None
+
+
+BREAKER_COLUMNS = ["deployment_id", "deployment", "status", "reason", "tripped_at", "reset_mode"]
+
+
+def breaker_states(db: Engine) -> pd.DataFrame:
+    """One row per deployment that has a circuit breaker: status (OK/TRIPPED), reason, when, reset mode."""
+    rows = []
+    with transaction(db) as session:
+        for dep_id in store.deployment_ids(session):
+            dep = store.get_deployment(session, dep_id)
+            status = breaker_status(dep)
+            if status is None:
+                continue
+            rules = (dep.get("risk") or {}).get("breaker") or {}
+            rows.append({"deployment_id": dep_id, "deployment": dep["name"] or f"#{dep_id}",
+                         "status": status["status"] or "OK", "reason": status["reason"],
+                         "tripped_at": status["tripped_at"], "reset_mode": rules.get("reset_mode", "manual")})
+    return pd.DataFrame(rows, columns=BREAKER_COLUMNS)

@@ -195,8 +195,12 @@ def test_circuit_breaker_blocks_entries_after_losses(stored, bars) -> None:
     assert orders["reason"].str.contains("circuit breaker").any()
     dep = deployments.get(stored, dep_id)
     assert deployments.breaker_status(dep)["status"] == "TRIPPED"
+    table = deployments.breaker_states(stored)
+    assert table[["deployment_id", "status", "reset_mode"]].values.tolist() == [[dep_id, "TRIPPED", "manual"]]
+    assert "losing trades in a row" in table["reason"].iloc[0]
     assert deployments.reset_breaker(stored, dep_id) and not deployments.reset_breaker(stored, dep_id)
     assert deployments.breaker_status(deployments.get(stored, dep_id))["status"] == "OK"
+    assert deployments.breaker_states(stored)["status"].tolist() == ["OK"]
 
 
 def test_breaker_state_survives_and_reset_allows_entries_again(stored, goog) -> None:

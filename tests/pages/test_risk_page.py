@@ -90,3 +90,31 @@ def test_risk_page_is_in_the_app_navigation(seeded) -> None:  # noqa: ANN001, F8
     assert not at.exception
     assert [h.value for h in at.title] == ["Risk"]
     assert "Circuit breakers" in [h.value for h in at.subheader]
+
+
+def test_tripped_breaker_is_listed_and_reset_from_the_page(seeded, db_engine) -> None:  # noqa: ANN001, F811
+    import pandas as pd
+
+    from engine.paper import deployments
+    from engine.paper.clock import bar_close_time
+    from engine.paper.runner import tick_deployment
+    from storage.candles import load_candles
+
+    bars = load_candles(db_engine, SYMBOLS[0], "1d")
+    spec = deployments.DeploymentSpec(
+        "sma_cross", [SYMBOLS[0]], {"fast": 5, "slow": 20}, config={"cash": 100_000.0},
+        risk={"breaker": {"max_consecutive_losses": 1, "calendar_symbol": SYMBOLS[0]}},
+        name="breaker demo", start=bars.index[-300], history_start=bars.index[0],
+    )
+    dep_id = deployments.create_deployment(db_engine, spec)
+    tick_deployment(db_engine, dep_id, bar_close_time(SYMBOLS[0], "1d", bars.index[-1]) + pd.Timedelta(hours=1))
+    assert deployments.breaker_states(db_engine)["status"].tolist() == ["TRIPPED"]
+
+    at = app("risk")
+    assert not at.exception
+    table = next(d.value for d in at.dataframe if "reset_mode" in d.value.columns)
+    assert table[["deployment", "status"]].values.tolist() == [["breaker demo", "TRIPPED"]]
+    at.button(key=f"risk_reset_{dep_id}").click().run()
+    assert not at.exception
+    assert any("reset" in s.value for s in at.success)
+    assert deployments.breaker_states(db_engine)["status"].tolist() == ["OK"]
