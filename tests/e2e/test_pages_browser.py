@@ -9,7 +9,8 @@ from tests.e2e.conftest import SHOTS, wait_for_app
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 # Backtest first: a deep link is the first request the fresh server sees. Market is home ("/").
-PAGES = {"backtest": "backtest", "market": "", "strategy_lab": "strategy_lab", "data": "data"}
+PAGES = {"backtest": "backtest", "market": "", "strategy_lab": "strategy_lab", "paper": "paper", "risk": "risk",
+         "data": "data"}
 VIEWPORTS = {
     "desktop": {"viewport": {"width": 1400, "height": 900}},
     "phone": {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True,
