@@ -98,3 +98,18 @@ def test_manual_order_and_cancel(capsys, stored) -> None:
     assert code == 0 and cancelled["status"] == "CANCELLED"
     code, _, err = run(capsys, "paper", "cancel", "--id", str(dep_id), "--order", str(out["id"]), "--json")
     assert code == 1 and "not an open manual order" in err
+
+
+def test_syncing_tick_uses_the_configured_provider(capsys, monkeypatch) -> None:
+    """With provider = demo the tick's sync never asks Yahoo (and so never reports being offline)."""
+    from storage.sync_runs import recent_runs
+
+    monkeypatch.setenv("QUANTDESK_PROVIDER", "demo")
+    get_settings.cache_clear()
+    code, out, err = run(capsys, "paper", "deploy", "--strategy", "sma_cross", "--symbols", "INFY.NS",
+                         "--start", "2026-01-01", "--json")
+    assert code == 0, err
+    code, summary, err = run(capsys, "paper", "tick", "--json")
+    assert code == 0, err
+    runs = recent_runs(make_engine(get_settings().database_url))
+    assert list(runs["provider"]) == ["demo"] and list(runs["status"]) == ["ok"]

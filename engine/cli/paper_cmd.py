@@ -75,7 +75,9 @@ def cmd_tick(args: argparse.Namespace) -> int:
     if args.id is not None:
         summary = tick_deployment(db, args.id, args.now)
     else:
-        summary = tick_all(db, args.now, sync=not args.no_sync)
+        from engine.config import get_settings
+
+        summary = tick_all(db, args.now, sync=not args.no_sync, settings=get_settings())  # configured provider
     emit(summary, args.json)
     return 1 if summary.get("status") == "failed" or summary.get("failed") else 0
 
