@@ -49,6 +49,7 @@ lint: $(STAMPS)/dev
 bench: $(STAMPS)/dev
 	$(PY) benchmarks/bench_storage.py
 	$(PY) benchmarks/bench_backtest.py
+	$(PY) benchmarks/bench_paper.py
 
 clean:
 	rm -rf $(VENV) .numba_cache .pytest_cache
