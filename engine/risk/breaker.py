@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from engine.errors import DataError, ParameterError
+from engine.risk._records import from_stored
 
 OK, TRIPPED = "OK", "TRIPPED"
 RESET_MODES = ("manual", "next_session")
@@ -64,11 +65,7 @@ class BreakerRules:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> BreakerRules:
         """Rules from a stored dict; unknown keys raise ParameterError naming the known ones."""
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ParameterError(f"unknown circuit-breaker rule(s) {unknown}; known rules are {sorted(known)}")
-        return cls(**dict(data))
+        return from_stored(cls, data, "circuit-breaker rule", "rules")
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -18,6 +18,7 @@ import pandas as pd
 from engine.data.instruments import instrument_for
 from engine.errors import DataError, ParameterError, RiskRejected
 from engine.money import format_money
+from engine.risk._records import from_stored
 
 if TYPE_CHECKING:
     from engine.risk.breaker import BreakerState
@@ -46,11 +47,7 @@ class RiskLimits:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RiskLimits:
         """Limits from a stored dict; unknown keys raise ParameterError naming the known ones."""
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ParameterError(f"unknown risk limit(s) {unknown}; known limits are {sorted(known)}")
-        return cls(**dict(data))
+        return from_stored(cls, data, "risk limit", "limits")
 
 
 @dataclass(frozen=True)
