@@ -52,24 +52,10 @@ def goog_bars() -> pd.DataFrame:
 
 def _backtesting_py_run() -> Callable[[], pd.Series]:
     """A zero-argument callable running the same long-only SMA cross in backtesting.py."""
-    from backtesting import Backtest, Strategy
-    from backtesting.lib import crossover
-    from backtesting.test import GOOG, SMA
+    from backtesting import Backtest
+    from backtesting.test import GOOG
 
-    class SmaCross(Strategy):
-        n1, n2 = FAST, SLOW
-
-        def init(self) -> None:
-            self.fast = self.I(SMA, self.data.Close, self.n1)
-            self.slow = self.I(SMA, self.data.Close, self.n2)
-
-        def next(self) -> None:
-            if crossover(self.fast, self.slow):
-                self.buy(size=0.95)
-            elif crossover(self.slow, self.fast):
-                self.position.close()
-
-    bt = Backtest(GOOG, SmaCross, cash=CASH, commission=COMMISSION, finalize_trades=True)
+    bt = Backtest(GOOG, _btpy_sweep_strategy(), cash=CASH, commission=COMMISSION, finalize_trades=True)
 
     def run() -> pd.Series:
         with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):  # progress bar, warnings
@@ -159,7 +145,8 @@ def _ours_sweep(bars: pd.DataFrame, n_jobs: int | None) -> Callable[[], object]:
 
 
 def _btpy_sweep_strategy() -> type:
-    """backtesting.py's SMA cross as a module-level class: optimize() pickles it to its worker processes."""
+    """backtesting.py's SMA cross (fast/slow = n1/n2) as a module-level class, for the single run and the
+    sweep alike: optimize() pickles it to its worker processes."""
     from backtesting import Strategy
     from backtesting.lib import crossover
     from backtesting.test import SMA
