@@ -16,6 +16,7 @@ import pandas as pd
 from engine.backtest.config import BacktestConfig
 from engine.backtest.runner import run_backtest
 from engine.backtest.sweep_fast import CrossoverFastPath
+from engine.metrics import _core
 from engine.metrics._inputs import per_period_rf
 from engine.strategies.base import Strategy
 
@@ -30,34 +31,16 @@ def lean_stats(equity: np.ndarray, pnl: np.ndarray, periods_per_year: int, rf: f
     NaN where compute_stats would refuse the curve (a non-positive or non-finite account value).
     """
     n_trades = int(pnl.shape[0])
-    win_rate = float((pnl > 0).mean()) if n_trades else math.nan
-    gross_win, gross_loss = float(pnl[pnl > 0].sum()), float(-pnl[pnl < 0].sum())
-    profit_factor = gross_win / gross_loss if gross_loss > 0 else (math.inf if gross_win > 0 else math.nan)
+    figures = _core.trade_figures(pnl, np.empty(0), np.empty(0))
+    win_rate, profit_factor = figures["win_rate"], figures["profit_factor"]
     e = equity[~np.isnan(equity)]
     final = float(e[-1]) if e.size else math.nan
     if e.size == 0 or not np.isfinite(e).all() or (e <= 0).any():
         return (math.nan, math.nan, math.nan, math.nan, math.nan, win_rate, profit_factor, n_trades, final)
-    total = float(e[-1] / e[0] - 1.0)
-    n_ret = e.size - 1
-    cagr = float(e[-1] / e[0]) ** (periods_per_year / n_ret) - 1.0 if n_ret >= 1 else math.nan
-    max_dd = float((e / np.maximum.accumulate(e) - 1.0).min())
-    excess = e[1:] / e[:-1] - 1.0 - per_period_rf(rf, periods_per_year)
-    return (total, cagr, _sharpe(excess, periods_per_year), _sortino(excess, periods_per_year), max_dd,
-            win_rate, profit_factor, n_trades, final)
-
-
-def _sharpe(excess: np.ndarray, ppy: int) -> float:
-    if excess.size < 2 or excess.max() == excess.min():
-        return math.nan
-    std = float(excess.std(ddof=1))
-    return float(excess.mean() / std * math.sqrt(ppy)) if std > 0 else math.nan
-
-
-def _sortino(excess: np.ndarray, ppy: int) -> float:
-    if excess.size < 2:
-        return math.nan
-    risk = float(np.sqrt(np.mean(np.minimum(excess, 0.0) ** 2)) * math.sqrt(ppy))
-    return float(excess.mean() * ppy / risk) if risk > 0 else math.nan
+    excess = _core.simple_returns(e) - per_period_rf(rf, periods_per_year)
+    return (_core.total_return(e), _core.cagr(e, periods_per_year), _core.sharpe(excess, periods_per_year),
+            _core.sortino(excess, periods_per_year), _core.max_drawdown(e), win_rate, profit_factor, n_trades,
+            final)
 
 
 class Evaluator:

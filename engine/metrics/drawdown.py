@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from engine.metrics import _core
 from engine.metrics._inputs import check_periods_per_year, clean_equity
-from engine.metrics.returns import cagr
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ def drawdown_series(equity: pd.Series) -> pd.Series:
 
 def max_drawdown(equity: pd.Series) -> float:
     """Deepest drawdown as a negative decimal (0.0 if the curve never fell). Raises DataError."""
-    return float(drawdown_series(equity).min())
+    return _core.max_drawdown(clean_equity(equity).to_numpy())
 
 
 def max_drawdown_duration(equity: pd.Series) -> DrawdownDuration:
@@ -45,36 +45,36 @@ def max_drawdown_duration(equity: pd.Series) -> DrawdownDuration:
     count otherwise. Raises DataError for unusable equity.
     """
     values = clean_equity(equity)
-    v = values.to_numpy()
+    return duration_of(values.to_numpy(), values.index)
+
+
+def duration_of(v: np.ndarray, index: pd.Index) -> DrawdownDuration:
+    """`max_drawdown_duration` of cleaned account values `v` labelled by `index`."""
     underwater = v < np.maximum.accumulate(v)
     if not underwater.any():
-        days = 0.0 if isinstance(values.index, pd.DatetimeIndex) else math.nan
+        days = 0.0 if isinstance(index, pd.DatetimeIndex) else math.nan
         return DrawdownDuration(bars=0, days=days)
     runs = np.asarray(_runs(underwater))
     peaks = runs[:, 0] - 1  # bar 0 is never underwater, so a run always has a peak before it
     recovered = runs[:, 1] < len(v)
     ends = np.where(recovered, runs[:, 1], len(v) - 1)
     bars = ends - peaks
-    if isinstance(values.index, pd.DatetimeIndex):
-        days = np.asarray((values.index[ends] - values.index[peaks]).total_seconds(), dtype=float) / 86400.0
+    if isinstance(index, pd.DatetimeIndex):
+        days = np.asarray((index[ends] - index[peaks]).total_seconds(), dtype=float) / 86400.0
         best = int(np.lexsort((-np.arange(len(bars)), bars, days))[-1])  # longest; the first of equals
     else:
         days = np.full(len(bars), math.nan)
         best = int(np.argmax(bars))
     return DrawdownDuration(
-        bars=int(bars[best]), days=float(days[best]), peak=values.index[peaks[best]],
-        end=values.index[ends[best]], recovered=bool(recovered[best]),
+        bars=int(bars[best]), days=float(days[best]), peak=index[peaks[best]],
+        end=index[ends[best]], recovered=bool(recovered[best]),
     )
 
 
 def calmar(equity: pd.Series, periods_per_year: int = 252) -> float:
     """Calmar ratio: CAGR / |max drawdown| (empyrical `calmar_ratio`); NaN when there is no drawdown."""
     check_periods_per_year(periods_per_year)
-    mdd = max_drawdown(equity)
-    if not mdd < 0:
-        return math.nan
-    ratio = cagr(equity, periods_per_year) / abs(mdd)
-    return ratio if math.isfinite(ratio) else math.nan
+    return _core.calmar(clean_equity(equity).to_numpy(), periods_per_year)
 
 
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:

@@ -10,6 +10,7 @@ import pandas as pd
 from scipy.stats import norm
 
 from engine.errors import DataError, ParameterError
+from engine.metrics import _core
 from engine.metrics._inputs import (
     check_choice,
     check_level,
@@ -37,6 +38,12 @@ def periods_per_year_for(symbol_or_asset_class: str) -> int:
     return 252
 
 
+def _excess(returns: pd.Series, periods_per_year: int, rf: float) -> np.ndarray:
+    """Cleaned returns minus the per-period risk-free rate, as an array."""
+    rf_p = per_period_rf(rf, periods_per_year)
+    return clean_returns(returns).to_numpy() - rf_p
+
+
 def returns_from_equity(equity: pd.Series) -> pd.Series:
     """Simple decimal returns per bar, r_t = E_t / E_{t-1} - 1, one fewer than the observed bars.
 
@@ -50,8 +57,7 @@ def returns_from_equity(equity: pd.Series) -> pd.Series:
 
 def total_return(equity: pd.Series) -> float:
     """Total return over the curve as a decimal: last / first - 1. Raises DataError for unusable equity."""
-    values = clean_equity(equity)
-    return float(values.iloc[-1] / values.iloc[0] - 1.0)
+    return _core.total_return(clean_equity(equity).to_numpy())
 
 
 def cagr(equity: pd.Series, periods_per_year: int = 252) -> float:
@@ -61,21 +67,13 @@ def cagr(equity: pd.Series, periods_per_year: int = 252) -> float:
     Raises DataError for unusable equity, ParameterError for bad periods_per_year.
     """
     check_periods_per_year(periods_per_year)
-    values = clean_equity(equity)
-    n_returns = len(values) - 1
-    if n_returns < 1:
-        return math.nan
-    growth = float(values.iloc[-1] / values.iloc[0])
-    return growth ** (periods_per_year / n_returns) - 1.0
+    return _core.cagr(clean_equity(equity).to_numpy(), periods_per_year)
 
 
 def annual_volatility(returns: pd.Series, periods_per_year: int = 252) -> float:
     """Annualised volatility (decimal): std of returns (ddof=1) × √periods_per_year; NaN if < 2 returns."""
     check_periods_per_year(periods_per_year)
-    r = clean_returns(returns)
-    if len(r) < 2:
-        return math.nan
-    return float(r.std(ddof=1) * math.sqrt(periods_per_year))
+    return _core.annual_volatility(clean_returns(returns).to_numpy(), periods_per_year)
 
 
 def sharpe(returns: pd.Series, periods_per_year: int = 252, rf: float = 0.0) -> float:
@@ -84,22 +82,12 @@ def sharpe(returns: pd.Series, periods_per_year: int = 252, rf: float = 0.0) -> 
     `rf` is annual (decimal), de-annualised geometrically to rf_p. NaN with < 2 returns or zero
     dispersion (a flat curve), never inf. Raises ParameterError for bad rf or periods_per_year.
     """
-    excess = clean_returns(returns) - per_period_rf(rf, periods_per_year)
-    if len(excess) < 2 or excess.max() == excess.min():
-        return math.nan
-    std = float(excess.std(ddof=1))
-    if not std > 0:
-        return math.nan
-    return float(excess.mean() / std * math.sqrt(periods_per_year))
+    return _core.sharpe(_excess(returns, periods_per_year, rf), periods_per_year)
 
 
 def downside_risk(returns: pd.Series, periods_per_year: int = 252, rf: float = 0.0) -> float:
     """Annualised downside deviation: √mean(min(r - rf_p, 0)²) over ALL periods × √periods_per_year."""
-    excess = clean_returns(returns) - per_period_rf(rf, periods_per_year)
-    if excess.empty:
-        return math.nan
-    downside = np.minimum(excess.to_numpy(), 0.0)
-    return float(np.sqrt(np.mean(downside**2)) * math.sqrt(periods_per_year))
+    return _core.downside_risk(_excess(returns, periods_per_year, rf), periods_per_year)
 
 
 def sortino(returns: pd.Series, periods_per_year: int = 252, rf: float = 0.0) -> float:
@@ -107,29 +95,17 @@ def sortino(returns: pd.Series, periods_per_year: int = 252, rf: float = 0.0) ->
 
     NaN with < 2 returns or no period below rf (zero downside), never inf.
     """
-    excess = clean_returns(returns) - per_period_rf(rf, periods_per_year)
-    if len(excess) < 2:
-        return math.nan
-    risk = downside_risk(returns, periods_per_year, rf)
-    if not risk > 0:
-        return math.nan
-    return float(excess.mean() * periods_per_year / risk)
+    return _core.sortino(_excess(returns, periods_per_year, rf), periods_per_year)
 
 
 def skew(returns: pd.Series) -> float:
     """Sample skewness (bias-corrected, as pandas/quantstats); NaN with < 3 returns or zero dispersion."""
-    r = clean_returns(returns)
-    if len(r) < 3 or r.max() == r.min():
-        return math.nan
-    return float(r.skew())
+    return _core.skew(clean_returns(returns).to_numpy())
 
 
 def kurtosis(returns: pd.Series) -> float:
     """Excess kurtosis (bias-corrected, as pandas/quantstats); NaN with < 4 returns or zero dispersion."""
-    r = clean_returns(returns)
-    if len(r) < 4 or r.max() == r.min():
-        return math.nan
-    return float(r.kurt())
+    return _core.kurtosis(clean_returns(returns).to_numpy())
 
 
 def value_at_risk(returns: pd.Series, level: float = 0.95, method: str = "historical") -> float:
@@ -143,7 +119,7 @@ def value_at_risk(returns: pd.Series, level: float = 0.95, method: str = "histor
     check_choice(method, VAR_METHODS, "method")
     r = clean_returns(returns)
     if method == "historical":
-        return float(np.quantile(r.to_numpy(), 1.0 - level)) if len(r) else math.nan
+        return _core.historical_var(r.to_numpy(), level)
     if len(r) < 2:
         return math.nan
     return float(norm.ppf(1.0 - level, r.mean(), r.std(ddof=1)))
@@ -161,10 +137,7 @@ def cvar(returns: pd.Series, level: float = 0.95, method: str = "historical") ->
     r = clean_returns(returns)
     alpha = 1.0 - level
     if method == "historical":
-        if r.empty:
-            return math.nan
-        tail = r[r <= np.quantile(r.to_numpy(), alpha)]
-        return float(tail.mean())
+        return _core.historical_cvar(r.to_numpy(), level)
     if len(r) < 2:
         return math.nan
     mu, sd = float(r.mean()), float(r.std(ddof=1))
@@ -189,17 +162,12 @@ def alpha_beta(
     rf_p = per_period_rf(rf, periods_per_year)
     r_all, b_all = clean_returns(returns), clean_returns(benchmark_returns, "benchmark_returns")
     _check_same_tz_kind(r_all.index, b_all.index)
-    paired = pd.concat([r_all, b_all], axis=1, join="inner").dropna()
-    if len(paired) < 2:
-        return math.nan, math.nan
-    r, b = paired.iloc[:, 0].to_numpy(), paired.iloc[:, 1].to_numpy()
-    b_centred = b - b.mean()
-    var_b = float(np.mean(b_centred**2))
-    if var_b < 1e-30:
-        return math.nan, math.nan
-    beta = float(np.mean(b_centred * r)) / var_b
-    alpha = (1.0 + float(np.mean((r - rf_p) - beta * (b - rf_p)))) ** periods_per_year - 1.0
-    return float(alpha), beta
+    if r_all.index.equals(b_all.index):
+        r, b = r_all.to_numpy(), b_all.to_numpy()
+    else:
+        paired = pd.concat([r_all, b_all], axis=1, join="inner").dropna()
+        r, b = paired.iloc[:, 0].to_numpy(), paired.iloc[:, 1].to_numpy()
+    return _core.alpha_beta(r, b, periods_per_year, rf_p)
 
 
 def _check_same_tz_kind(left: pd.Index, right: pd.Index) -> None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from engine.errors import ParameterError
+from engine.metrics import _core
 from engine.metrics import drawdown as dd
 from engine.metrics import returns as rt
 from engine.metrics import trades as tr
@@ -72,18 +74,21 @@ def compute_stats(
     `equity` is account value per bar (currency); `benchmark` is a price series (e.g. an index
     close), not returns. `rf` is annual (decimal). Undefined figures are NaN. Raises DataError for
     empty/unusable equity, benchmark or trades; ParameterError for bad periods_per_year or rf.
+    The inputs are cleaned once and every figure comes from `engine.metrics._core`, the same
+    formulas as the public per-figure functions.
     """
     check_periods_per_year(periods_per_year)
-    per_period_rf(rf, periods_per_year)  # validates rf
+    rf_p = per_period_rf(rf, periods_per_year)
     values = clean_equity(equity)
-    returns = rt.returns_from_equity(values)
+    e = values.to_numpy()
+    r = _core.simple_returns(e)
     stats: dict[str, Any] = {
         **_summary(values),
-        **_return_stats(values, returns, periods_per_year, rf),
+        **_return_stats(values, e, r, periods_per_year, rf_p),
         "exposure": _exposure(exposure),
         **_trade_stats(trades),
     }
-    stats["alpha"], stats["beta"] = _greeks(returns, benchmark, periods_per_year, rf)
+    stats["alpha"], stats["beta"] = _greeks(values.index, r, benchmark, periods_per_year, rf)
     return stats
 
 
@@ -99,35 +104,27 @@ def _summary(values: pd.Series) -> dict[str, Any]:
     }
 
 
-def _return_stats(values: pd.Series, returns: pd.Series, ppy: int, rf: float) -> dict[str, float]:
+def _return_stats(values: pd.Series, e: np.ndarray, r: np.ndarray, ppy: int, rf_p: float) -> dict[str, float]:
+    excess = r - rf_p
     return {
-        "total_return": rt.total_return(values),
-        "cagr": rt.cagr(values, ppy),
-        "annual_volatility": rt.annual_volatility(returns, ppy),
-        "sharpe": rt.sharpe(returns, ppy, rf),
-        "sortino": rt.sortino(returns, ppy, rf),
-        "calmar": dd.calmar(values, ppy),
-        "max_drawdown": dd.max_drawdown(values),
-        "max_drawdown_duration_days": dd.max_drawdown_duration(values).days,
-        "var_95": rt.value_at_risk(returns, 0.95),
-        "cvar_95": rt.cvar(returns, 0.95),
-        "skew": rt.skew(returns),
-        "kurtosis": rt.kurtosis(returns),
+        "total_return": _core.total_return(e),
+        "cagr": _core.cagr(e, ppy),
+        "annual_volatility": _core.annual_volatility(r, ppy),
+        "sharpe": _core.sharpe(excess, ppy),
+        "sortino": _core.sortino(excess, ppy),
+        "calmar": _core.calmar(e, ppy),
+        "max_drawdown": _core.max_drawdown(e),
+        "max_drawdown_duration_days": dd.duration_of(e, values.index).days,
+        "var_95": _core.historical_var(r, 0.95),
+        "cvar_95": _core.historical_cvar(r, 0.95),
+        "skew": _core.skew(r),
+        "kurtosis": _core.kurtosis(r),
     }
 
 
 def _trade_stats(trades: pd.DataFrame | None) -> dict[str, Any]:
-    return {
-        "n_trades": tr.n_trades(trades),
-        "win_rate": tr.win_rate(trades),
-        "profit_factor": tr.profit_factor(trades),
-        "expectancy": tr.expectancy(trades),
-        "avg_win": tr.avg_win(trades),
-        "avg_loss": tr.avg_loss(trades),
-        "best_trade": tr.best_trade(trades),
-        "worst_trade": tr.worst_trade(trades),
-        "avg_bars_held": tr.avg_bars_held(trades),
-    }
+    columns = [tr.trade_column(trades, c).to_numpy() for c in ("pnl", "pnl_pct", "bars_held")]
+    return {"n_trades": tr.n_trades(trades), **_core.trade_figures(*columns)}
 
 
 def _exposure(exposure: float | None) -> float:
@@ -139,8 +136,11 @@ def _exposure(exposure: float | None) -> float:
     return value
 
 
-def _greeks(returns: pd.Series, benchmark: pd.Series | None, ppy: int, rf: float) -> tuple[float, float]:
+def _greeks(index: pd.Index, r: np.ndarray, benchmark: pd.Series | None, ppy: int, rf: float) -> tuple[float, float]:
     if benchmark is None:
         return math.nan, math.nan
-    bench_returns = rt.returns_from_equity(clean_equity(benchmark, "benchmark"))
-    return rt.alpha_beta(returns, bench_returns, ppy, rf)
+    bench = clean_equity(benchmark, "benchmark")
+    if bench.index.equals(index):  # the usual case (buy and hold of the traded bars): no alignment needed
+        return _core.alpha_beta(r, _core.simple_returns(bench.to_numpy()), ppy, per_period_rf(rf, ppy))
+    returns = pd.Series(r, index=index[1:])
+    return rt.alpha_beta(returns, rt.returns_from_equity(bench), ppy, rf)

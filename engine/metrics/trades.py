@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import math
-
+import numpy as np
 import pandas as pd
 
 from engine.errors import DataError
+from engine.metrics import _core
 
 TRADE_COLUMNS = ("pnl", "pnl_pct", "entry_time", "exit_time", "bars_held")
 
 
-def _column(trades: pd.DataFrame | None, column: str) -> pd.Series:
+def trade_column(trades: pd.DataFrame | None, column: str) -> pd.Series:
     """One numeric column of `trades` (empty for no trades); raises DataError if missing or NaN."""
     if trades is None:
         return pd.Series(dtype=float)
@@ -44,53 +44,50 @@ def n_trades(trades: pd.DataFrame | None) -> int:
 
 def win_rate(trades: pd.DataFrame | None) -> float:
     """Fraction (decimal) of trades with pnl > 0; break-even trades count as not winning. NaN with no trades."""
-    pnl = _column(trades, "pnl")
-    return float((pnl > 0).mean()) if len(pnl) else math.nan
+    return _figure(trades, "win_rate")
 
 
 def profit_factor(trades: pd.DataFrame | None) -> float:
     """Gross profit / |gross loss| from net pnl; inf with wins but no losses, NaN with no trades or all flat."""
-    pnl = _column(trades, "pnl")
-    gross_win = float(pnl[pnl > 0].sum())
-    gross_loss = float(-pnl[pnl < 0].sum())
-    if gross_loss > 0:
-        return gross_win / gross_loss
-    return math.inf if gross_win > 0 else math.nan
+    return _figure(trades, "profit_factor")
 
 
 def expectancy(trades: pd.DataFrame | None) -> float:
     """Mean net pnl per trade, in account currency. NaN with no trades."""
-    pnl = _column(trades, "pnl")
-    return float(pnl.mean()) if len(pnl) else math.nan
+    return _figure(trades, "expectancy")
 
 
 def avg_win(trades: pd.DataFrame | None) -> float:
     """Mean net pnl of winning trades (pnl > 0), in account currency. NaN without wins."""
-    pnl = _column(trades, "pnl")
-    wins = pnl[pnl > 0]
-    return float(wins.mean()) if len(wins) else math.nan
+    return _figure(trades, "avg_win")
 
 
 def avg_loss(trades: pd.DataFrame | None) -> float:
     """Mean net pnl of losing trades (pnl < 0), a negative amount in account currency. NaN without losses."""
-    pnl = _column(trades, "pnl")
-    losses = pnl[pnl < 0]
-    return float(losses.mean()) if len(losses) else math.nan
+    return _figure(trades, "avg_loss")
 
 
 def best_trade(trades: pd.DataFrame | None) -> float:
     """Highest pnl_pct (decimal return of one trade). NaN with no trades."""
-    pct = _column(trades, "pnl_pct")
-    return float(pct.max()) if len(pct) else math.nan
+    return _figure(trades, "best_trade")
 
 
 def worst_trade(trades: pd.DataFrame | None) -> float:
     """Lowest pnl_pct (decimal return of one trade). NaN with no trades."""
-    pct = _column(trades, "pnl_pct")
-    return float(pct.min()) if len(pct) else math.nan
+    return _figure(trades, "worst_trade")
 
 
 def avg_bars_held(trades: pd.DataFrame | None) -> float:
     """Mean number of bars a trade was held. NaN with no trades."""
-    bars = _column(trades, "bars_held")
-    return float(bars.mean()) if len(bars) else math.nan
+    return _figure(trades, "avg_bars_held")
+
+
+_NEEDS = {"best_trade": "pnl_pct", "worst_trade": "pnl_pct", "avg_bars_held": "bars_held"}  # others: pnl
+
+
+def _figure(trades: pd.DataFrame | None, name: str) -> float:
+    """One figure of `_core.trade_figures`, reading (and validating) only the column it needs."""
+    need = _NEEDS.get(name, "pnl")
+    columns = [trade_column(trades, c).to_numpy() if c == need else np.empty(0)
+               for c in ("pnl", "pnl_pct", "bars_held")]
+    return _core.trade_figures(*columns)[name]

@@ -384,3 +384,24 @@ def test_ratios_match_empyrical_on_random_returns(values: list[float]) -> None:
     assert m.sortino(returns) == pytest.approx(ep.sortino_ratio(returns), rel=1e-9)
     assert m.max_drawdown(equity) == pytest.approx(ep.max_drawdown(returns), rel=1e-9, abs=1e-12)
     assert m.cagr(equity) == pytest.approx(ep.annual_return(returns), rel=1e-9)
+
+
+def test_compute_stats_fast_path_matches_quantstats(equity: pd.Series, trades: pd.DataFrame,
+                                                    goog: pd.DataFrame) -> None:
+    """compute_stats cleans once and works on arrays: its figures still equal the reference libraries,
+    and a benchmark on other dates goes through the aligned path (shared bars only)."""
+    stats = m.compute_stats(equity, trades, periods_per_year=252)
+    r = naive(m.returns_from_equity(equity))
+    assert stats["sharpe"] == pytest.approx(qs.stats.sharpe(r, periods=252), rel=REL)
+    assert stats["sortino"] == pytest.approx(ep.sortino_ratio(r, annualization=252), rel=REL)
+    assert stats["annual_volatility"] == pytest.approx(ep.annual_volatility(r, annualization=252), rel=REL)
+    assert stats["skew"] == pytest.approx(qs.stats.skew(r), rel=REL)
+    assert stats["kurtosis"] == pytest.approx(qs.stats.kurtosis(r), rel=REL)
+    assert stats["max_drawdown"] == pytest.approx(ep.max_drawdown(r), rel=REL)
+    assert stats["cagr"] == pytest.approx(ep.annual_return(r, annualization=252), rel=REL)
+    gappy = goog["open"].drop(goog.index[100:140])
+    stats = m.compute_stats(equity, trades, gappy, periods_per_year=252)
+    rets = m.returns_from_equity(equity)
+    expected = m.alpha_beta(rets, m.returns_from_equity(gappy), 252)
+    assert (stats["alpha"], stats["beta"]) == pytest.approx(expected, rel=REL)
+    assert stats["beta"] != m.compute_stats(equity, trades, goog["open"])["beta"]
