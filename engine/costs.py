@@ -6,24 +6,35 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Protocol
 
+from engine.charges import Brokerage, ChargesError, IndianCharges, load_schedule
+from engine.charges.schedule import check_exchange, check_segment
 from engine.errors import BacktestError
 
 SIDES = ("buy", "sell")
 
-# Statutory and exchange rates for NSE cash equities, keyed by the date they took effect. To update,
-# add a new dated entry (never edit an old one) so older backtests can still be reproduced with `as_of`.
-# Fractions of turnover unless the name says otherwise.
-NSE_RATES: dict[date, dict[str, float]] = {
-    date(2024, 10, 1): {
-        "stt_delivery": 0.001,  # 0.1 % on buy and sell
-        "stt_intraday_sell": 0.00025,  # 0.025 % on sell only
-        "exchange_txn": 0.0000297,  # NSE transaction charge 0.00297 %
-        "sebi_per_crore": 10.0,  # rupees per crore (1e7) of turnover
-        "stamp_delivery_buy": 0.00015,  # 0.015 % on buy
-        "stamp_intraday_buy": 0.00003,  # 0.003 % on buy
-        "gst": 0.18,  # on brokerage + exchange charge + SEBI fee
-    },
-}
+
+def _legacy_nse_rates() -> dict[date, dict[str, float]]:
+    """NSE cash-equity rates per effective date, in the shape of the original in-code table."""
+    schedule = load_schedule()
+    table: dict[date, dict[str, float]] = {}
+    for effective, rates in schedule.entries.items():
+        delivery, intraday = rates[("NSE", "delivery")], rates[("NSE", "intraday")]
+        table[effective] = {
+            "stt_delivery": delivery.stt,  # on buy and sell
+            "stt_intraday_sell": intraday.stt,  # on sell only
+            "exchange_txn": delivery.exchange_txn,
+            "sebi_per_crore": delivery.sebi_per_crore,  # rupees per crore (1e7) of turnover
+            "stamp_delivery_buy": delivery.stamp,
+            "stamp_intraday_buy": intraday.stamp,
+            "gst": delivery.gst,  # on brokerage + exchange charge + SEBI fee
+        }
+    return table
+
+
+# NSE cash-equity rates keyed by the date they took effect, read from the dated charges schedule
+# (engine/data/charges_schedule.toml; fractions of turnover unless the name says otherwise). To update,
+# add a new dated entry to that file (never edit an old one) so older backtests reproduce with `as_of`.
+NSE_RATES: dict[date, dict[str, float]] = _legacy_nse_rates()
 
 
 class CostModel(Protocol):
@@ -92,13 +103,12 @@ class FlatCost:
 
 
 def nse_rates(as_of: date | None = None) -> dict[str, float]:
-    """The NSE rate table in force on `as_of` (default: the newest); raises BacktestError before the first."""
+    """The NSE rate table in force on `as_of` (default: today); raises BacktestError before the first."""
     dates = sorted(NSE_RATES)
-    if as_of is None:
-        return NSE_RATES[dates[-1]]
-    usable = [d for d in dates if d <= as_of]
+    day = as_of or date.today()
+    usable = [d for d in dates if d <= day]
     if not usable:
-        raise BacktestError(f"no NSE rate table before {as_of}; the earliest is {dates[0]}")
+        raise BacktestError(f"no NSE rate table before {day}; the earliest is {dates[0]}")
     return NSE_RATES[usable[-1]]
 
 
@@ -107,8 +117,8 @@ class NSECharges:
     """NSE cash-equity charges: brokerage, STT, exchange charge, SEBI fee, stamp duty and GST.
 
     Brokerage per order is min(brokerage_flat, brokerage_pct × value); the default is free for
-    delivery and min(₹20, 0.03 %) for intraday (a typical discount broker). Amounts are not rounded
-    to paise, unlike a contract note.
+    delivery and min(₹20, 0.03 %) for intraday (a typical discount broker). No DP charge (see
+    IndianCharges for every segment, BSE and DP charges). Amounts are not rounded to paise.
     """
 
     segment: str = "delivery"
@@ -116,11 +126,14 @@ class NSECharges:
     brokerage_pct: float | None = None  # None: 0 for delivery, 0.0003 for intraday
     as_of: date | None = None
     rates: dict[str, float] = field(init=False, repr=False, compare=False)
+    model: IndianCharges = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.segment not in ("delivery", "intraday"):
             raise BacktestError(f"NSE segment must be 'delivery' or 'intraday', got {self.segment!r}")
         object.__setattr__(self, "rates", nse_rates(self.as_of))
+        brokerage = Brokerage(flat=self.brokerage_flat, pct=self._brokerage_pct)
+        object.__setattr__(self, "model", IndianCharges("NSE", self.segment, brokerage, self.as_of, dp_charge=0.0))
 
     @property
     def _brokerage_pct(self) -> float:
@@ -129,24 +142,10 @@ class NSECharges:
         return 0.0 if self.segment == "delivery" else 0.0003
 
     def breakdown(self, side: str, qty: float, price: float) -> dict[str, float]:
-        """Each charge in rupees for one order, plus "total"."""
+        """Each charge in rupees for one order (brokerage, stt, exchange, sebi, stamp, gst), plus "total"."""
         _check_side(side)
-        value = abs(qty) * price
-        r = self.rates
-        brokerage = min(self.brokerage_flat, self._brokerage_pct * value) if value else 0.0
-        if self.segment == "delivery":
-            stt = r["stt_delivery"] * value
-            stamp = r["stamp_delivery_buy"] * value if side == "buy" else 0.0
-        else:
-            stt = r["stt_intraday_sell"] * value if side == "sell" else 0.0
-            stamp = r["stamp_intraday_buy"] * value if side == "buy" else 0.0
-        exchange = r["exchange_txn"] * value
-        sebi = r["sebi_per_crore"] * value / 1e7
-        gst = r["gst"] * (brokerage + exchange + sebi)
-        parts = {"brokerage": brokerage, "stt": stt, "exchange": exchange, "sebi": sebi,
-                 "stamp": stamp, "gst": gst}
-        parts["total"] = sum(parts.values())
-        return parts
+        parts = self.model.breakdown(side, qty, price)
+        return {k: parts[k] for k in ("brokerage", "stt", "exchange", "sebi", "stamp", "gst", "total")}
 
     def cost(self, side: str, qty: float, price: float) -> float:
         return self.breakdown(side, qty, price)["total"]
@@ -156,11 +155,32 @@ class NSECharges:
         return f"nse_{self.segment}"
 
 
+def exchange_cost_model(text: str) -> CostModel | None:
+    """'nse_futures', 'bse_delivery', … → the schedule's charges with default brokerage, no DP charge.
+
+    "nse_delivery" / "nse_intraday" stay NSECharges so older results keep their numbers. None when
+    `text` is not of the form <exchange>_<segment>; raises ChargesError for an unknown segment.
+    """
+    exchange, sep, segment = text.partition("_")
+    if not sep:
+        return None
+    try:
+        exchange = check_exchange(exchange)
+    except ChargesError:
+        return None
+    segment = check_segment(segment)
+    if exchange == "NSE" and segment in ("delivery", "intraday"):
+        return NSECharges(segment=segment)
+    return IndianCharges(exchange, segment, dp_charge=0.0)
+
+
 def make_cost_model(spec: str | float | CostModel | None) -> CostModel:
     """Build a cost model from a spec; raises BacktestError for an unknown spec.
 
     0.001 or "0.001" → 0.1 % of value; "pct:0.1" → 0.1 % (given in percent); "flat:20" → 20 per
-    order; "nse_delivery" / "nse_intraday" → NSECharges; "none", "", 0 or None → NoCost.
+    order; "nse_delivery" / "nse_intraday" → NSECharges; "nse_futures", "nse_options", "bse_delivery",
+    … (exchange NSE/BSE, segment delivery/intraday/futures/options) → IndianCharges with the default
+    brokerage and no DP charge; "none", "", 0 or None → NoCost.
     """
     if spec is None:
         return NoCost()
@@ -169,8 +189,9 @@ def make_cost_model(spec: str | float | CostModel | None) -> CostModel:
     text = str(spec).strip().lower()
     if text in ("", "none", "0", "0.0"):
         return NoCost()
-    if text in ("nse_delivery", "nse_intraday"):
-        return NSECharges(segment=text.removeprefix("nse_"))
+    model = exchange_cost_model(text)
+    if model is not None:
+        return model
     kind, _, number = text.partition(":")
     try:
         if not number:
@@ -184,5 +205,5 @@ def make_cost_model(spec: str | float | CostModel | None) -> CostModel:
         pass
     raise BacktestError(
         f"unknown cost model {spec!r}; use a fraction like 0.001, 'pct:0.1', 'flat:20', "
-        "'nse_delivery' or 'nse_intraday'"
+        "'nse_delivery', 'nse_intraday', 'nse_futures', 'nse_options' or 'bse_<segment>'"
     )
