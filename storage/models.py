@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -251,3 +252,64 @@ class PaperEquity(Base):
     ts: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     cash: Mapped[float] = mapped_column(Float)
     equity: Mapped[float] = mapped_column(Float)
+
+
+TRANSACTION_KINDS = ("buy", "sell", "dividend", "split", "bonus")
+TRANSACTION_SOURCES = ("manual", "zerodha", "upstox", "csv")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Portfolio(Base):
+    """A named book of holdings built from its transactions; amounts are in `base_currency`."""
+
+    __tablename__ = "portfolios"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    base_currency: Mapped[str] = mapped_column(String(8), default="INR")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Transaction(Base):
+    """One buy, sell, dividend, split or bonus of a portfolio.
+
+    `trade_date` is the session date (exchange-local); `executed_at` the exact UTC time when known.
+    Buys/sells: `qty` shares at `price`, `fees` extra. Dividends: `amount` of cash (net of `fees`).
+    Splits: `ratio_from` shares become `ratio_to`; bonus: `ratio_to` new shares per `ratio_from` held.
+    `external_id` (e.g. date, exchange and trade id from a broker tradebook) makes re-imports idempotent.
+    """
+
+    __tablename__ = "transactions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    portfolio_id: Mapped[int] = mapped_column(ForeignKey("portfolios.id", ondelete="CASCADE"), index=True)
+    trade_date: Mapped[date] = mapped_column(Date)
+    executed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    symbol: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(10))
+    qty: Mapped[float] = mapped_column(Float, default=0.0)
+    price: Mapped[float] = mapped_column(Float, default=0.0)
+    fees: Mapped[float] = mapped_column(Float, default=0.0)
+    amount: Mapped[float] = mapped_column(Float, default=0.0)
+    ratio_from: Mapped[float | None] = mapped_column(Float, nullable=True)
+    ratio_to: Mapped[float | None] = mapped_column(Float, nullable=True)
+    currency: Mapped[str] = mapped_column(String(8), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(String(16), default="manual")
+    external_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        CheckConstraint(_in("kind", TRANSACTION_KINDS), name="ck_transactions_kind"),
+        CheckConstraint(_in("source", TRANSACTION_SOURCES), name="ck_transactions_source"),
+        CheckConstraint("kind NOT IN ('buy', 'sell') OR qty > 0", name="ck_transactions_trade_qty"),
+        CheckConstraint("qty >= 0 AND price >= 0 AND fees >= 0 AND amount >= 0",
+                        name="ck_transactions_non_negative"),
+        CheckConstraint("kind NOT IN ('split', 'bonus') OR (ratio_from IS NOT NULL AND ratio_to IS NOT NULL "
+                        "AND ratio_from > 0 AND ratio_to > 0)",
+                        name="ck_transactions_ratio"),
+        UniqueConstraint("portfolio_id", "source", "external_id", name="uq_transactions_external_id"),
+    )
