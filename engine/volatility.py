@@ -204,7 +204,7 @@ def _clean_garch_returns(returns: pd.Series, horizon: int, periods_per_year: flo
     if len(values) < MIN_GARCH_RETURNS:
         raise DataError(f"a GARCH(1,1) fit needs at least {MIN_GARCH_RETURNS} returns, got {len(values)}: "
                         "load a longer history")
-    if values.std() == 0:
+    if values.max() == values.min():
         raise DataError("returns are constant: a GARCH model needs prices that move")
     return values
 
@@ -221,8 +221,8 @@ def fit_garch(returns: pd.Series, *, periods_per_year: float = 252, horizon: int
     model = arch_model(values * 100.0, vol="GARCH", p=1, q=1, mean="Constant", dist="normal")
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # non-convergence is checked through the flag below
-            res = model.fit(disp="off")
+            warnings.simplefilter("ignore")  # scale and start-value notes; convergence is checked below
+            res = model.fit(disp="off", show_warning=False)
     except (ValueError, np.linalg.LinAlgError) as exc:
         raise OptimizationError(f"the GARCH(1,1) fit failed ({exc}); try a longer or cleaner history") from None
     if res.convergence_flag != 0:
