@@ -24,10 +24,11 @@ from pages._widgets import CHART_CONFIG, metric_slots
 
 CARDS = ("total_return", "cagr", "sharpe", "max_drawdown", "annual_volatility", "beta")
 TABS = {
-    "Returns": ("cumulative", "drawdown"),
+    "Returns": ("cumulative",),
     "Calendar": ("monthly", "yearly", "calendar"),
-    "Rolling": ("rolling_sharpe", "rolling_volatility", "rolling_beta"),
+    "Rolling": ("rolling",),
     "Distribution": ("distribution",),
+    "Metrics": (),
 }
 
 
@@ -82,15 +83,18 @@ def render_tearsheet(equity: pd.Series, benchmark: pd.Series | None = None, key:
     if ts is None:
         return
     _cards(ts, currency)
-    figures = tearsheet_figures(ts)
-    for tab, names in zip(st.tabs([*TABS, "Metrics"]), [*TABS.values(), ()]):
+    # Lazy tabs: only the open tab's figures are built on a rerun (figures cost more than the numbers).
+    tabs = st.tabs(list(TABS), key=f"{key}_tab", on_change="rerun")
+    for tab, (label, names) in zip(tabs, TABS.items()):
+        if tab.open is False:
+            continue
         with tab:
-            for name in (n for n in names if n in figures):
+            if label == "Metrics":
+                st.dataframe(metrics_table(ts, currency), width="stretch", hide_index=True, key=f"{key}_metrics",
+                             column_config={"Convention": st.column_config.TextColumn(width="large")})
+            for name, fig in tearsheet_figures(ts, names).items():
                 st.markdown(f"**{FIGURE_TITLES[name]}**")
-                st.plotly_chart(figures[name], width="stretch", config=CHART_CONFIG, key=f"{key}_{name}")
-    with tab:  # the last tab: Metrics
-        st.dataframe(metrics_table(ts, currency), width="stretch", hide_index=True, key=f"{key}_metrics",
-                     column_config={"Convention": st.column_config.TextColumn(width="large")})
+                st.plotly_chart(fig, width="stretch", config=CHART_CONFIG, key=f"{key}_{name}")
     st.caption(conventions_note(ts) + "".join(f" {n}." for n in ts.notes))
     st.download_button("Download tear sheet (HTML)", lambda: render_html(ts, title, currency),
                        f"{_slug(title)}_tearsheet.html", "text/html", key=f"{key}_download", icon="⬇️",
