@@ -20,6 +20,7 @@ PAGES = {
         st.Page("pages/backtest.py", title="Backtest", icon="🧪"),
         st.Page("pages/strategy_lab.py", title="Strategy Lab", icon="🔬"),
         st.Page("pages/risk.py", title="Risk", icon="🛡️"),
+        st.Page("pages/charges.py", title="Charges", icon="💸"),
     ],
     "System": [
         st.Page("pages/data.py", title="Data", icon="🗄️"),
