@@ -23,8 +23,8 @@ _RAW = {"contractSymbol": "contract", "strike": "strike", "lastPrice": "last", "
 
 
 def nse_message(symbol: str) -> str:
-    return (f"Option chains are not available for NSE from Yahoo ({symbol}): Yahoo Finance serves no option data "
-            "for NSE/BSE symbols. Price NSE options in the Calculator with quotes from your broker.")
+    return (f"Option chains are not available for NSE from Yahoo ({symbol} has none there); price NSE options "
+            "in the Calculator with your broker's quotes")
 
 
 def chains_available(symbol: str) -> bool:
