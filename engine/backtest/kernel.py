@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,15 +50,16 @@ class MarketData:
 
 @dataclass
 class SignalData:
-    """Per-symbol signal lists on the same index; `flagged` maps bar -> symbols with any flag there."""
+    """Per-symbol signals on the same index (lists or numpy arrays: the loop reads them only on the
+    bars in `flagged`, which maps bar -> symbols with any flag there)."""
 
-    entries_long: list[list[bool]]
-    exits_long: list[list[bool]]
-    entries_short: list[list[bool]]
-    exits_short: list[list[bool]]
-    stop: list[list[float]]
-    target: list[list[float]]
-    strength: list[list[float]]
+    entries_long: list[Sequence[bool]]
+    exits_long: list[Sequence[bool]]
+    entries_short: list[Sequence[bool]]
+    exits_short: list[Sequence[bool]]
+    stop: list[Sequence[float]]
+    target: list[Sequence[float]]
+    strength: list[Sequence[float]]
     trailing_pct: list[float | None]
     flagged: dict[int, list[int]]
 

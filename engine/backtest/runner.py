@@ -121,7 +121,7 @@ def prepare(bars_by_symbol: dict[str, pd.DataFrame], strategy: Strategy, index: 
         marks[:, j] = np.nan_to_num(close_ff, nan=0.0)
         for name, values in _signal_arrays(sig, len(usable)).items():
             full = values if pos is None else _place(values, pos, n)
-            sig_lists[name].append(full.tolist())
+            sig_lists[name].append(full)  # arrays: the loop reads signals only on flagged bars
             if values.dtype == bool:
                 any_flag[:, j] |= full
     flagged: dict[int, list[int]] = {}

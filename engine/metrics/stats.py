@@ -123,7 +123,7 @@ def _return_stats(values: pd.Series, e: np.ndarray, r: np.ndarray, ppy: int, rf_
 
 
 def _trade_stats(trades: pd.DataFrame | None) -> dict[str, Any]:
-    columns = [tr.trade_column(trades, c).to_numpy() for c in ("pnl", "pnl_pct", "bars_held")]
+    columns = [tr.trade_column(trades, c) for c in ("pnl", "pnl_pct", "bars_held")]
     return {"n_trades": tr.n_trades(trades), **_core.trade_figures(*columns)}
 
 

@@ -11,24 +11,24 @@ from engine.metrics import _core
 TRADE_COLUMNS = ("pnl", "pnl_pct", "entry_time", "exit_time", "bars_held")
 
 
-def trade_column(trades: pd.DataFrame | None, column: str) -> pd.Series:
-    """One numeric column of `trades` (empty for no trades); raises DataError if missing or NaN."""
+def trade_column(trades: pd.DataFrame | None, column: str) -> np.ndarray:
+    """One numeric column of `trades` as float64 values (empty for no trades); raises DataError if
+    the column is missing, not numeric or has missing values."""
     if trades is None:
-        return pd.Series(dtype=float)
+        return np.empty(0)
     if not isinstance(trades, pd.DataFrame):
         raise DataError(f"trades must be a pandas DataFrame, got {type(trades).__name__}")
-    if trades.empty and column not in trades.columns:
-        return pd.Series(dtype=float)
     if column not in trades.columns:
+        if trades.empty:
+            return np.empty(0)
         raise DataError(
             f"trades is missing column {column!r}; expected at least {', '.join(TRADE_COLUMNS)}"
         )
     try:
-        col = trades[column]
-        values = col if col.dtype == "float64" else col.astype("float64")
+        values = trades[column].to_numpy(dtype=np.float64, na_value=np.nan)
     except (TypeError, ValueError):
         raise DataError(f"trades column {column!r} must be numeric") from None
-    if values.isna().any():
+    if np.isnan(values).any():
         raise DataError(f"trades column {column!r} has missing values: every closed trade needs one")
     return values
 
@@ -88,6 +88,6 @@ _NEEDS = {"best_trade": "pnl_pct", "worst_trade": "pnl_pct", "avg_bars_held": "b
 def _figure(trades: pd.DataFrame | None, name: str) -> float:
     """One figure of `_core.trade_figures`, reading (and validating) only the column it needs."""
     need = _NEEDS.get(name, "pnl")
-    columns = [trade_column(trades, c).to_numpy() if c == need else np.empty(0)
+    columns = [trade_column(trades, c) if c == need else np.empty(0)
                for c in ("pnl", "pnl_pct", "bars_held")]
     return _core.trade_figures(*columns)[name]
