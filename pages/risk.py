@@ -23,6 +23,7 @@ from engine.risk import (
     var_table,
 )
 from pages._shared import CHART_CONFIG, data_badge, get_db, load_bars_cached, stored_symbols
+from pages._volatility import render_volatility
 from pages._widgets import metric_slots
 
 P = "risk"
@@ -206,3 +207,4 @@ def breakers() -> None:
 calculator()
 measures()
 breakers()
+render_volatility(stored_symbols("1d"))
