@@ -50,10 +50,9 @@ def metrics_table(ts: TearSheet, currency: str = "") -> pd.DataFrame:
     table = pd.DataFrame({"Metric": [label[k] for k in ts.stats],
                           "Strategy": [format_metric(k, v, currency) for k, v in ts.stats.items()]})
     if ts.benchmark_stats is not None:
-        # alpha and beta of the benchmark against itself carry no information
-        table[ts.benchmark_name] = [
-            "—" if k in {"alpha", "beta"} else format_metric(k, ts.benchmark_stats[k], "" if k in MONEY_KEYS else currency)
-            for k in ts.stats]
+        # a benchmark's alpha/beta against itself carry no information, and its price is not money
+        table[ts.benchmark_name] = ["—" if k in {"alpha", "beta", *MONEY_KEYS} else
+                                    format_metric(k, ts.benchmark_stats[k]) for k in ts.stats]
     table["Convention"] = [METRIC_CONVENTIONS[k] for k in ts.stats]
     return table
 
@@ -84,12 +83,12 @@ def render_html(ts: TearSheet, title: str, currency: str = "") -> str:
     bench = html.escape(ts.benchmark_name) if ts.has_benchmark else "none"
     parts = [
         f"<h1>{html.escape(title)}</h1>",
-        f'<p class="meta">Period {start:%d %b %Y} – {end:%d %b %Y} ({len(ts.equity):,} days) · '
+        f'<p class="meta">Period {start:%d %b %Y} – {end:%d %b %Y} ({len(ts.equity):,} daily values) · '
         f"Benchmark: {bench}</p>",
         "<h2>Metrics</h2>", _table_html(metrics_table(ts, currency)),
     ]
     for i, (key, fig) in enumerate(tearsheet_figures(ts).items()):
-        parts.append(f'<h2 id="{key}">{FIGURE_TITLES[key]}</h2>')
+        parts.append(f'<h2 id="{key}">{html.escape(FIGURE_TITLES[key])}</h2>')
         parts.append(fig.to_html(full_html=False, include_plotlyjs="inline" if i == 0 else False,
                                  config=PLOTLY_CONFIG, div_id=f"fig-{key}"))
     notes = "".join(f"<br>{html.escape(n)}" for n in ts.notes)
