@@ -313,3 +313,72 @@ class Transaction(Base):
                         name="ck_transactions_ratio"),
         UniqueConstraint("portfolio_id", "source", "external_id", name="uq_transactions_external_id"),
     )
+
+
+SENTIMENT_LABELS = ("positive", "negative", "neutral")
+
+
+class NewsItem(Base):
+    """One headline from a news source; `uid` hashes the normalised title + link so re-fetches dedupe.
+
+    `source` is where it was fetched from ("yfinance" or the feed's name); `publisher` who wrote it.
+    """
+
+    __tablename__ = "news_items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uid: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(Text)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    link: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(String(120), default="")
+    publisher: Mapped[str] = mapped_column(String(120), default="")
+    published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class NewsSymbol(Base):
+    """A symbol a news item is about (an item may be about several)."""
+
+    __tablename__ = "news_symbols"
+
+    news_id: Mapped[int] = mapped_column(ForeignKey("news_items.id", ondelete="CASCADE"), primary_key=True)
+    symbol: Mapped[str] = mapped_column(String(32), primary_key=True, index=True)
+
+
+class SentimentScore(Base):
+    """One model's sentiment of one news item: `score` is signed in [-1, 1] (P(positive) - P(negative))."""
+
+    __tablename__ = "sentiment_scores"
+
+    news_id: Mapped[int] = mapped_column(ForeignKey("news_items.id", ondelete="CASCADE"), primary_key=True)
+    model: Mapped[str] = mapped_column(String(64), primary_key=True)
+    label: Mapped[str] = mapped_column(String(8))
+    score: Mapped[float] = mapped_column(Float)
+    confidence: Mapped[float] = mapped_column(Float)
+    scored_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        CheckConstraint(_in("label", SENTIMENT_LABELS), name="ck_sentiment_scores_label"),
+        CheckConstraint("score >= -1 AND score <= 1", name="ck_sentiment_scores_score"),
+        CheckConstraint("confidence >= 0 AND confidence <= 1", name="ck_sentiment_scores_confidence"),
+    )
+
+
+class SentimentDaily(Base):
+    """The daily sentiment index of a symbol under one model: mean score, item count, label shares (0..1).
+
+    `day` is the UTC calendar day the news was published.
+    """
+
+    __tablename__ = "sentiment_daily"
+
+    symbol: Mapped[str] = mapped_column(String(32), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    model: Mapped[str] = mapped_column(String(64), primary_key=True)
+    mean: Mapped[float] = mapped_column(Float)
+    count: Mapped[int] = mapped_column(Integer)
+    pos_share: Mapped[float] = mapped_column(Float)
+    neg_share: Mapped[float] = mapped_column(Float)
+
+    __table_args__ = (CheckConstraint("count >= 1", name="ck_sentiment_daily_count"),)
