@@ -8,4 +8,5 @@ COMMAND_MODULES = (
     "engine.cli.paper_cmd",  # paper deploy|list|tick|positions|orders|trades|fills|replay|pause|resume|stop|reset|delete
     "engine.cli.costs_cmd",  # costs (NSE/BSE charges calculator)
     "engine.cli.options_cmd",  # options price|iv|chain
+    "engine.cli.vol_cmd",  # vol [--window] [--garch]
 )
