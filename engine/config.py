@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     lease_seconds: float = Field(default=60.0, gt=0)  # scheduler lease; a silent holder loses it after this
     misfire_grace_seconds: float = Field(default=60.0, gt=0)  # a run later than this is dropped
     job_runs_keep_days: int = Field(default=30, ge=1)  # older job-run records are pruned
+    # sentiment model: auto = FinBERT when torch, transformers and the weights load, else the finance lexicon
+    sentiment_backend: str = Field(default="auto", pattern="^(auto|finbert|lexicon)$")  # auto | finbert | lexicon
+    sentiment_model: str = "ProsusAI/finbert"  # Hugging Face model id or a local model directory
+    sentiment_batch_size: int = Field(default=16, ge=1, le=1024)  # texts per transformer batch
 
     @field_validator("watchlist", mode="before")
     @classmethod

@@ -1,0 +1,1 @@
+"""Sentiment: news headline scoring with FinBERT or a finance lexicon."""
