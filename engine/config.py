@@ -66,6 +66,24 @@ class Settings(BaseSettings):
     sentiment_model: str = "ProsusAI/finbert"  # Hugging Face model id or a local model directory
     sentiment_batch_size: int = Field(default=16, ge=1, le=1024)  # texts per transformer batch
 
+    # news & sentiment index: Yahoo ticker news for the watchlist plus these RSS/Atom feeds (env: comma-separated)
+    news_every_minutes: float = Field(default=30.0, gt=0)  # news fetch + scoring cadence
+    news_feeds: Annotated[tuple[str, ...], NoDecode] = (
+        "https://economictimes.indiatimes.com/markets/rssfeeds/1977021501.cms",  # Economic Times: Markets
+        "https://economictimes.indiatimes.com/markets/stocks/rssfeeds/2146842.cms",  # Economic Times: Stocks
+        "https://www.moneycontrol.com/rss/marketreports.xml",  # Moneycontrol: Market reports
+        "https://www.moneycontrol.com/rss/business.xml",  # Moneycontrol: Business
+    )
+    news_timeout_s: float = Field(default=10.0, gt=0)  # per feed request
+    news_yfinance: bool = True  # also fetch Yahoo Finance news per watched symbol
+
+    @field_validator("news_feeds", mode="before")
+    @classmethod
+    def _split_feeds(cls, v: object) -> object:
+        if isinstance(v, str):
+            return tuple(s.strip() for s in v.split(",") if s.strip())
+        return v
+
     @field_validator("watchlist", mode="before")
     @classmethod
     def _split_watchlist(cls, v: object) -> object:
