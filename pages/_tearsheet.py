@@ -12,6 +12,7 @@ from engine.errors import DataError, QuantdeskError
 from engine.metrics import METRIC_CONVENTIONS
 from engine.tearsheet import (
     FIGURE_TITLES,
+    MIN_BARS,
     TearSheet,
     build_tearsheet,
     conventions_note,
@@ -99,3 +100,79 @@ def render_tearsheet(equity: pd.Series, benchmark: pd.Series | None = None, key:
     st.download_button("Download tear sheet (HTML)", lambda: render_html(ts, title, currency),
                        f"{_slug(title)}_tearsheet.html", "text/html", key=f"{key}_download", icon="⬇️",
                        on_click="ignore")
+
+
+
+INDEX_BENCHMARK = "^NSEI"
+
+
+def _index_close() -> pd.Series | None:
+    """Daily closes of ^NSEI when stored, else None."""
+    from pages._shared import load_bars_cached, stored_symbols
+
+    if INDEX_BENCHMARK not in stored_symbols("1d"):
+        return None
+    bars = load_bars_cached(INDEX_BENCHMARK, "1d", True)
+    return None if bars.empty else bars["close"].rename(INDEX_BENCHMARK)
+
+
+def _benchmark_choice(options: dict[str, pd.Series | None], key: str) -> tuple[pd.Series | None, str | None]:
+    """A compact picker over the benchmarks that have prices; returns (prices, name)."""
+    names = [name for name, series in options.items() if series is not None and not series.dropna().empty]
+    if not names:
+        return None, None
+    name = st.radio("Benchmark", names, key=key, horizontal=True) if len(names) > 1 else names[0]
+    return options[name], name
+
+
+def _lazy_expander(key: str) -> st.delta_generator.DeltaGenerator | None:
+    """A collapsed "Tear sheet" expander that reruns when toggled; the container only while it is open,
+    so the page's other widgets never pay for building the tear sheet."""
+    expander = st.expander("Tear sheet", icon="📑", key=key, on_change="rerun")
+    return expander if expander.open else None
+
+
+def backtest_tearsheet(equity: pd.Series, buy_hold: pd.Series | None, *, title: str, currency: str,
+                       periods_per_year: int, rf: float, key: str) -> None:
+    """The Backtest result's tear sheet, against buy & hold or ^NSEI (when stored)."""
+    container = _lazy_expander(f"{key}_tearsheet")
+    if container is None:
+        return
+    with container:
+        bench, name = _benchmark_choice({"Buy & hold": buy_hold, INDEX_BENCHMARK: _index_close()},
+                                        f"{key}_ts_benchmark")
+        render_tearsheet(equity, bench, key=f"{key}_ts", periods_per_year=periods_per_year, currency=currency,
+                         title=title, benchmark_name=name, rf=rf)
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def _paper_equity(dep_id: int) -> pd.Series:
+    from pages._shared import get_db
+    from storage import paper as paper_store
+
+    frame = paper_store.equity_series(get_db(), dep_id)
+    return frame["equity"] if not frame.empty else pd.Series(dtype=float)
+
+
+def paper_tearsheet(dep_id: int, symbols: list[str], *, title: str, key: str) -> None:
+    """A paper deployment's tear sheet, against ^NSEI (when stored) or its first symbol's close."""
+    from engine.metrics import periods_per_year_for
+    from pages._shared import get_db, load_bars_cached, stored_symbols
+    from storage.instruments import get_instrument
+
+    container = _lazy_expander(f"{key}_tearsheet_{dep_id}")
+    if container is None:
+        return
+    with container:
+        equity = _paper_equity(dep_id)
+        if equity.dropna().index.normalize().nunique() < MIN_BARS:
+            st.info(f"The tear sheet needs at least {MIN_BARS} days of paper equity; it fills in as ticks run.",
+                    icon="⏳")
+            return
+        first = symbols[0]
+        own = load_bars_cached(first, "1d", True)["close"] if first in stored_symbols("1d") else None
+        bench, name = _benchmark_choice({INDEX_BENCHMARK: _index_close(), f"{first} (buy & hold)": own},
+                                        f"{key}_ts_benchmark_{dep_id}")
+        info = get_instrument(get_db(), first)
+        render_tearsheet(equity, bench, key=f"{key}_ts_{dep_id}", periods_per_year=periods_per_year_for(first),
+                         currency=info.currency if info else "", title=title, benchmark_name=name)

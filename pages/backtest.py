@@ -12,7 +12,7 @@ from engine.backtest import BacktestConfig, BacktestResult, run_backtest, run_po
 from engine.errors import QuantdeskError
 from engine.metrics import periods_per_year_for
 from engine.strategies import make_strategy
-from pages import _history, _results
+from pages import _history, _results, _tearsheet
 from pages._shared import (
     coverage_cached,
     data_badge,
@@ -146,6 +146,8 @@ if text and meta:
     _results.price_chart(result, shown, load_bars_cached(shown, meta["interval"], meta["adjusted"]),
                          instrument_meta(shown)[1], daily, key=f"{P}_price")
     _results.detail_tabs(result, currency, tz, daily, P)
+    _tearsheet.backtest_tearsheet(result.equity, result.benchmark, title=meta["label"], currency=currency,
+                                  periods_per_year=result.config.periods_per_year, rf=result.config.rf, key=P)
     _results.downloads(result, f"{result.strategy_name}_{'_'.join(meta['symbols'])}", P)
     _history.save_button(result, meta, P)
     _results.deploy_button(result, meta["symbols"], meta["interval"], P)

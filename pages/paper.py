@@ -12,6 +12,7 @@ from engine.paper.deployments import DeploymentSpec
 from engine.paper.manual import ORDER_TYPES, place_order
 from engine.paper.runner import tick_deployment
 from pages._shared import get_db, stored_symbols
+from pages._tearsheet import paper_tearsheet
 from pages._widgets import CHART_CONFIG, backtest_settings, checked_strategy, param_form, strategy_select
 from storage import paper as store
 
@@ -185,3 +186,4 @@ chosen = listing.set_index("id").loc[selected].to_frame().T.reset_index(names="i
 controls(chosen)
 manual_order_form(chosen)
 live_view(int(selected))
+paper_tearsheet(int(selected), list(chosen["symbols"]), title=f"Paper #{selected} · {names[selected]}", key=P)
