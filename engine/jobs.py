@@ -166,6 +166,11 @@ def alert_check() -> str:
     return _dispatch("alert_check")
 
 
+def news() -> str:
+    """Scheduled news fetch, scoring and sentiment index rebuild; see `news_body`."""
+    return _dispatch("news")
+
+
 def in_session(symbol: str, now: pd.Timestamp, after_close: timedelta = timedelta(0)) -> bool:
     """True if `symbol`'s exchange is open at `now` (UTC) or closed less than `after_close` ago.
 
@@ -268,8 +273,19 @@ def alert_check_body(ctx: JobContext) -> JobOutcome:
     return JobOutcome("ok", f"{len(checks)} checks")
 
 
+def news_body(ctx: JobContext) -> JobOutcome:
+    """Fetch news for the watchlist and feeds, score it and rebuild the index (skipped on the demo provider,
+    which means "work offline"); failed only when no source answered."""
+    from engine.sentiment.news import fetch_news
+
+    if ctx.settings.provider == "demo":
+        return JobOutcome("skipped", "provider is demo (offline): news is not fetched")
+    report = fetch_news(ctx.db_engine, ctx.settings)
+    return JobOutcome("failed" if report.status == "offline" else "ok", report.summary()[:500])
+
+
 BODIES: dict[str, Callable[[JobContext], JobOutcome | None]] = {
-    "sync": sync_body, "paper_tick": paper_tick_body, "alert_check": alert_check_body,
+    "sync": sync_body, "paper_tick": paper_tick_body, "alert_check": alert_check_body, "news": news_body,
 }
 
 

@@ -59,6 +59,7 @@ JOBS = (
     JobSpec("sync", "engine.jobs:sync", "sync_every_minutes"),
     JobSpec("paper_tick", "engine.jobs:paper_tick", "paper_every_minutes"),
     JobSpec("alert_check", "engine.jobs:alert_check", "alert_every_minutes"),
+    JobSpec("news", "engine.jobs:news", "news_every_minutes"),
 )
 _live: set[QuantdeskScheduler] = set()
 _live_lock = threading.Lock()
