@@ -6,6 +6,7 @@ COMMAND_MODULES = (
     "engine.cli.worker_cmd",  # worker [--once], jobs
     "engine.cli.risk_cmd",  # risk size
     "engine.cli.paper_cmd",  # paper deploy|list|tick|positions|orders|trades|fills|replay|pause|resume|stop|reset|delete
+    "engine.cli.portfolio_cmd",  # portfolio import|add|show|transactions|delete|report
     "engine.cli.costs_cmd",  # costs (NSE/BSE charges calculator)
     "engine.cli.options_cmd",  # options price|iv|chain
     "engine.cli.vol_cmd",  # vol [--window] [--garch]
