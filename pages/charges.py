@@ -16,6 +16,7 @@ from pages._shared import CHART_CONFIG
 from pages._widgets import metric_slots
 
 P = "charges"
+STATIC_CHART = {**CHART_CONFIG, "displayModeBar": False}  # a static bar: no zoom tools over the title on a phone
 SEGMENT_LABELS = {"delivery": "Equity delivery", "intraday": "Equity intraday", "futures": "Futures",
                   "options": "Options"}
 # (buy, sell, quantity or lots, lot size): a first click already shows a sensible trade
@@ -80,6 +81,17 @@ def trade_inputs(segment: str) -> tuple[float, float, int] | None:
     return buy, sell, lots * lot_size
 
 
+def dp_input(exchange: str, as_of: date) -> float:
+    """DP charge per scrip per sell day, pre-filled from the schedule in force (13.5 if none is)."""
+    try:
+        default = ch.segment_rates(exchange, "delivery", as_of).dp_charge
+    except QuantdeskError:
+        default = 13.5  # the date error is shown once, under the form
+    return st.columns(3)[0].number_input(
+        "DP charge per scrip per sell day (₹, before GST)", 0.0, 1_000.0, default, 0.5, key=f"{P}_dp",
+        help="Charged by your depository participant on each day delivery shares leave your demat account.")
+
+
 def breakdown_table(t: ch.TradeCharges) -> pd.DataFrame:
     rows = [c for c in ch.COMPONENTS if t.components[c] or c not in ("ipft", "dp")]
     share = {c: t.components[c] / t.total * 100 if t.total else 0.0 for c in rows}
@@ -116,7 +128,7 @@ def results(t: ch.TradeCharges) -> None:
     m[3].metric("Breakeven sell", format_money(t.breakeven_sell),
                 help=f"Bought at {format_money(t.buy_price)}, selling here leaves a net P&L of zero. "
                      f"Shorted at {format_money(t.sell_price)}: buy back at {format_money(t.breakeven_buy)}.")
-    st.plotly_chart(components_chart(t), width="stretch", config=CHART_CONFIG, key=f"{P}_chart")
+    st.plotly_chart(components_chart(t), width="stretch", config=STATIC_CHART, key=f"{P}_chart")
     with st.expander("Breakdown by order", expanded=True):
         st.dataframe(breakdown_table(t), width="stretch", hide_index=True, key=f"{P}_table")
     st.caption(f"{t.exchange} {SEGMENT_LABELS[t.segment].lower()} · {t.qty:,g} units · brokerage {t.brokerage} · "
@@ -133,11 +145,7 @@ def calculator() -> None:
                                 help="The schedule entry in force on this date applies.")
         trade = trade_inputs(segment)
         brokerage = brokerage_inputs(segment)
-        dp = None
-        if segment == "delivery":
-            dp = st.number_input("DP charge per scrip per sell day (₹, before GST)", 0.0, 1_000.0, 13.5, 0.5,
-                                 key=f"{P}_dp", help="Charged by your depository participant when delivery "
-                                                     "shares leave your demat account.")
+        dp = dp_input(exchange, as_of) if segment == "delivery" else None
     if trade is None:
         return
     try:
