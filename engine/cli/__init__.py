@@ -10,4 +10,6 @@ COMMAND_MODULES = (
     "engine.cli.costs_cmd",  # costs (NSE/BSE charges calculator)
     "engine.cli.options_cmd",  # options price|iv|chain
     "engine.cli.vol_cmd",  # vol [--window] [--garch]
+    "engine.cli.news_cmd",  # news fetch|list
+    "engine.cli.optimize_cmd",  # optimize (weights, lot allocation, frontier)
 )

@@ -17,6 +17,7 @@ from engine.optimizer.constraints import Constraints, check_feasible, max_return
 from engine.optimizer.inputs import (
     RETURN_METHODS,
     RISK_METHODS,
+    align_benchmark,
     check_prices,
     choice,
     estimate_returns,
@@ -88,6 +89,8 @@ def estimates(
     """(expected returns, covariance, periods per year, BL posterior or None) for `spec` on `prices`."""
     prices = check_prices(prices)
     frequency = spec.frequency or frequency_for(prices.columns)
+    if benchmark is not None:
+        benchmark = align_benchmark(prices, benchmark)
     cov = estimate_risk(prices, spec.risk_method, frequency=frequency)
     if spec.black_litterman is not None:
         post = posterior(cov, spec.black_litterman, benchmark=benchmark, frequency=frequency,
