@@ -24,6 +24,10 @@ COST_MODELS = {
     "flat": "Flat per order",
     "nse_delivery": "NSE delivery charges",
     "nse_intraday": "NSE intraday charges",
+    "nse_futures": "NSE futures charges",
+    "nse_options": "NSE options charges",
+    "bse_delivery": "BSE delivery charges",
+    "bse_intraday": "BSE intraday charges",
     "none": "No costs",
 }
 FILL_LABELS = {"next_open": "Next bar's open", "close": "Signal bar's close"}
@@ -121,7 +125,7 @@ def checked_strategy(strategy_cls: type[Strategy], params: dict[str, Any]) -> St
 def _cost_spec(key_prefix: str, col: Any) -> str:
     model = col.selectbox("Commission model", list(COST_MODELS), format_func=COST_MODELS.get,
                           key=f"{key_prefix}_cost_model",
-                          help="Costs charged on every order (buy and sell). NSE charges include brokerage, "
+                          help="Costs charged on every order (buy and sell). NSE/BSE charges include brokerage, "
                                "STT, exchange, SEBI, stamp duty and GST.")
     if model == "percent":
         pct = col.number_input("Commission % per order", 0.0, 5.0, 0.1, 0.01, format="%.3f",
