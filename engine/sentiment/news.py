@@ -168,7 +168,7 @@ def parse_feed(data: bytes | str, url: str = "") -> list[NewsDraft]:
     import feedparser
 
     parsed = feedparser.parse(data)
-    if not parsed.entries and (parsed.bozo or not parsed.feed):
+    if not parsed.entries and not parsed.get("version"):  # "" when feedparser recognised no feed format
         raise DataError(f"{url or 'feed'} is not an RSS or Atom feed ({getattr(parsed, 'bozo_exception', '')})")
     source = clean_text(parsed.feed.get("title")) or urlsplit(url).netloc or "feed"
     drafts = []
