@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     CheckConstraint,
     Date,
@@ -382,3 +383,62 @@ class SentimentDaily(Base):
     neg_share: Mapped[float] = mapped_column(Float)
 
     __table_args__ = (CheckConstraint("count >= 1", name="ck_sentiment_daily_count"),)
+
+
+ALERT_STATES = ("active", "triggered", "acknowledged", "disabled")
+ALERT_MODES = ("one_shot", "repeating")
+
+
+class AlertRule(Base):
+    """A condition watched by the alert check: `kind` + validated `params` (JSON) on a symbol (or none).
+
+    State: active -> triggered (an event was stored) -> acknowledged (by the user) -> active again for
+    repeating rules once `cooldown_minutes` have passed since `last_fired_at`; one_shot rules wait to be
+    re-armed. A rule snoozed until a future `snooze_until` never fires. `last_bar_time` is the newest bar
+    (or observation) already evaluated, so a condition is reported once, on the bar it happened.
+    """
+
+    __tablename__ = "alert_rules"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32))
+    symbol: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    params: Mapped[dict] = mapped_column(JSON, default=dict)
+    state: Mapped[str] = mapped_column(String(16), default="active")
+    mode: Mapped[str] = mapped_column(String(12), default="one_shot")
+    cooldown_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    snooze_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    channels: Mapped[list] = mapped_column(JSON, default=list)  # external channel names; [] = in-app only
+    last_fired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    last_bar_time: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        CheckConstraint(_in("state", ALERT_STATES), name="ck_alert_rules_state"),
+        CheckConstraint(_in("mode", ALERT_MODES), name="ck_alert_rules_mode"),
+        CheckConstraint("cooldown_minutes >= 0", name="ck_alert_rules_cooldown"),
+    )
+
+
+class AlertEvent(Base):
+    """One firing of an alert rule: on which bar (or observation time), the value seen and the message.
+
+    Unique per rule and bar time, so a condition that stays true (or two overlapping checks) stores one event.
+    """
+
+    __tablename__ = "alert_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    rule_id: Mapped[int] = mapped_column(ForeignKey("alert_rules.id", ondelete="CASCADE"), index=True)
+    fired_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    bar_time: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    message: Mapped[str] = mapped_column(Text, default="")
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    __table_args__ = (UniqueConstraint("rule_id", "bar_time", name="uq_alert_events_rule_bar"),)
