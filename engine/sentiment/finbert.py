@@ -89,6 +89,7 @@ def load_finbert(model: str, batch_size: int = 16) -> FinbertModel:
     except Exception as exc:  # a broken install must not take the app down: the lexicon takes over
         raise FinbertLoadError(f"transformers failed to import: {_first_line(exc)}") from exc
     hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()  # no "Loading weights" bars in CLI output or server logs
     try:
         pipe = pipeline("text-classification", model=model, tokenizer=model, top_k=None, truncation=True,
                         device="cpu")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from functools import lru_cache
 
@@ -14,16 +15,22 @@ _PUNCT = "".join(chr(c) for c in range(33, 127) if not chr(c).isalnum())  # == s
 _NEGATE = frozenset(vader.NEGATE)
 _BOOSTERS = vader.BOOSTER_DICT
 _SPECIAL = vader.SPECIAL_CASES
-_PHRASE_RES = tuple((re.compile(p), token) for p, token, _ in PHRASES)
-# First words of the phrases: a headline with none of them skips the phrase regexes (most do).
-_PHRASE_TRIGGERS = frozenset(
-    "record all-time all lifetime 52-week 52 multi-year multi fresh beats beat beating tops topped exceeds "
-    "exceed exceeded surpass surpasses surpassed trumps trump misses miss missed lags lag trails trail falls "
-    "fall fell below raises raise raised hikes hike hiked lifts lift lifted ups upgrades upgrade boosts boost "
-    "cuts cut lowers lower lowered slash slashes slashed trims trim trimmed reduces reduce reduced withdraws "
-    "withdraw profit profit-booking profit-taking job jobs workforce staff rate rates repo tax duty fee fees "
-    "gst upper in bull bear bad price share stock".split()
+_PHRASES = tuple((re.compile(pattern), token) for _, pattern, token, _ in PHRASES)
+_NO_PHRASES: frozenset[int] = frozenset()
+_CUE_PHRASES: dict[str, list[int]] = {}  # cue -> indexes of the phrases that need it
+for _i, (_cues, *_) in enumerate(PHRASES):
+    for _cue in _cues:
+        _CUE_PHRASES.setdefault(_cue, []).append(_i)
+_CUES = re.compile("(?=(" + "|".join(re.escape(c) for c in sorted(_CUE_PHRASES)) + "))")  # overlapping
+_STOPWORDS = frozenset({"the", "of", "to", "for", "a"})
+# Words whose presence changes VADER's arithmetic beyond adding up valences: boosters, negations, the
+# "but"/"least"/"kind of"/"so"/"this" rules and the words of VADER's special idioms ("the bomb").
+_MODIFIERS = frozenset(
+    {w for key in [*vader.BOOSTER_DICT, *vader.SPECIAL_CASES] for w in key.split() if w not in _STOPWORDS}
+    | set(vader.NEGATE) | {"no", "but", "least", "kind", "so", "this", "never", "without", "doubt"}
 )
+_TEXT_CACHE_SIZE = 1 << 16  # headlines repeat across feed polls: remember that many scores
+_TOKEN_TABLE_MAX = 500_000
 
 
 @lru_cache(maxsize=1)
@@ -57,15 +64,38 @@ def _replace_emojis(text: str, emojis: dict[str, str]) -> str:
     return "".join(out).strip()
 
 
-def normalise(text: str) -> str:
-    """Lower-case text with emojis spelled out and finance phrases joined into single tokens."""
+class _CueTable(dict):
+    """Raw token -> indexes of the phrases whose cue it contains (cues hold no spaces, so a phrase
+    can only match where one of its cues sits inside a single token)."""
+
+    def __missing__(self, token: str) -> frozenset[int]:
+        found = _CUES.findall(token)
+        value = frozenset(i for cue in found for i in _CUE_PHRASES[cue]) if found else _NO_PHRASES
+        if len(self) >= _TOKEN_TABLE_MAX:
+            self.clear()
+        self[token] = value
+        return value
+
+
+_CUE_TABLE = _CueTable()
+
+
+def _normalise_split(text: str) -> tuple[str, list[str]]:
     if not text.isascii():
         text = _replace_emojis(text, finance_analyzer().emojis)
     text = text.lower()
-    if not _PHRASE_TRIGGERS.isdisjoint(text.split()):
-        for pattern, token in _PHRASE_RES:
+    tokens = text.split()
+    if any(map(_CUE_TABLE.__getitem__, tokens)):  # most headlines hold no cue and skip the regexes
+        for i in sorted(frozenset().union(*map(_CUE_TABLE.__getitem__, tokens))):
+            pattern, token = _PHRASES[i]
             text = pattern.sub(token, text)
-    return text
+        tokens = text.split()
+    return text, tokens
+
+
+def normalise(text: str) -> str:
+    """Lower-case text with emojis spelled out and finance phrases joined into single tokens."""
+    return _normalise_split(text)[0]
 
 
 def reference_compound(text: str) -> float:
@@ -174,9 +204,47 @@ def normalised_compound(text: str) -> float:
     return round(vader.normalize(total), 4)
 
 
+class _TokenTable(dict):
+    """Raw token -> its valence, or NaN when the token is a modifier that needs VADER's full rules."""
+
+    def __init__(self, lexicon: dict[str, float]) -> None:
+        super().__init__()
+        self._lexicon = lexicon
+
+    def __missing__(self, token: str) -> float:
+        word = _strip(token)
+        value = math.nan if word in _MODIFIERS or "n't" in word else self._lexicon.get(word, 0.0)
+        if len(self) >= _TOKEN_TABLE_MAX:  # numbers and names make new tokens forever: stay bounded
+            self.clear()
+        self[token] = value
+        return value
+
+
+@lru_cache(maxsize=1)
+def _token_table() -> _TokenTable:
+    return _TokenTable(finance_analyzer().lexicon)
+
+
+def _table_compound(text: str, tokens: list[str]) -> float:
+    total = sum(map(_token_table().__getitem__, tokens))
+    if total != total:  # NaN: a modifier word is present, VADER's full rules decide
+        return normalised_compound(text)
+    if total:
+        amp = _punctuation_amplifier(text)
+        total = total + amp if total > 0 else total - amp
+    return round(vader.normalize(total), 4)
+
+
+def fast_compound(text: str) -> float:
+    """normalised_compound() by table lookups: with no modifier word VADER's valences simply add up
+    (same order, same floats), so the sum is taken in C; otherwise the full rules run."""
+    return _table_compound(text, text.split())
+
+
+@lru_cache(maxsize=_TEXT_CACHE_SIZE)
 def compound(text: str) -> float:
     """Finance-lexicon compound score of `text` in [-1, 1] (0.0 for empty text)."""
-    return normalised_compound(normalise(text)) if text and not text.isspace() else 0.0
+    return _table_compound(*_normalise_split(text)) if text and not text.isspace() else 0.0
 
 
 def label_for(value: float) -> str:

@@ -37,7 +37,8 @@ NEGATIVE: dict[str, float] = {
              "delays", "writedown", "write-off", "impairment", "delisting", "jitters", "glut", "shortfall"),
     **_forms(-2.0, "probe", "probes", "probed", "probing", "scrutiny", "investigation", "raid", "raids",
              "raided", "fined", "penalised", "penalized", "penalty", "lawsuit", "sues", "sued", "allegations",
-             "alleged", "discrepancies", "irregularities", "lapses", "default", "defaults", "defaulted"),
+             "alleged", "discrepancies", "irregularities", "lapses", "default", "defaults", "defaulted", "fines",
+             "misuse", "misused", "misusing", "misappropriation", "siphoning", "embezzlement"),
     **_forms(-2.8, "fraud", "scam", "bribery", "laundering", "indicted", "insolvency", "insolvent",
              "bankruptcy", "bankrupt", "collapse", "collapses", "collapsed", "manipulation", "rigging"),
     "fine": -1.0,  # in filings a fine is a penalty, not "fine" (VADER +0.8)
@@ -53,35 +54,39 @@ NEUTRALISED: tuple[str, ...] = (
     "matter", "justice", "like", "help", "save", "pretty", "bliss", "critical", "tension", "tensions",
 )
 
-# Multi-word cues, joined into one token before scoring. Each entry: (regex on lowercased text,
-# replacement token, valence or None for a neutral token that only stops its words from scoring).
+# Multi-word cues, joined into one token before scoring. Each entry: (cue substrings, at least one of
+# which a matching headline must contain; regex on lower-cased text; replacement token; valence, or None
+# for a neutral token that only stops its words from scoring). The cues let most headlines skip the regex.
 _ESTIMATES = r"(?:\w+ ){0,2}(?:estimates?|expectations?|forecasts?|consensus|street|views?)"
 _OUTLOOK = r"(?:\w+ ){0,3}(?:guidance|outlook|forecasts?|targets?|view)"
-PHRASES: tuple[tuple[str, str, float | None], ...] = (
-    (r"\brecord (?:dates?|day)\b", "record_date", None),
-    (r"\b(?:record|all[- ]time|lifetime|52[- ]week|multi[- ]year|fresh) highs?\b", "new_high", 2.3),
-    (r"\b(?:record|all[- ]time|lifetime|52[- ]week|multi[- ]year|fresh) lows?\b", "new_low", -2.3),
-    (r"\brecord (?:\w+ )?(?:profits?|earnings|revenues?|sales|orders?|inflows|margins?)\b", "record_profit", 2.8),
-    (r"\brecord (?:\w+ )?(?:loss|losses|outflows|deficit)\b", "record_loss", -2.8),
-    (r"\b(?:beats?|beating|tops|topped|exceeds?|exceeded|surpass(?:es|ed)?|trumps?) " + _ESTIMATES + r"\b",
-     "beat_estimates", 2.5),
-    (r"\b(?:miss(?:es|ed)?|lags?|trails?|falls? short of|fell short of|below) " + _ESTIMATES + r"\b",
+_EST_CUES = ("estimate", "expectation", "forecast", "consensus", "street", "view")
+_OUTLOOK_CUES = ("guidance", "outlook", "forecast", "target", "view")
+PHRASES: tuple[tuple[tuple[str, ...], str, str, float | None], ...] = (
+    (("record",), r"\brecord (?:dates?|day)\b", "record_date", None),
+    (("high",), r"\b(?:record|all[- ]time|lifetime|52[- ]week|multi[- ]year|fresh) highs?\b", "new_high", 2.3),
+    (("low",), r"\b(?:record|all[- ]time|lifetime|52[- ]week|multi[- ]year|fresh) lows?\b", "new_low", -2.3),
+    (("record",), r"\brecord (?:\w+ )?(?:profits?|earnings|revenues?|sales|orders?|inflows|margins?)\b",
+     "record_profit", 2.8),
+    (("record",), r"\brecord (?:\w+ )?(?:loss|losses|outflows|deficit)\b", "record_loss", -2.8),
+    (_EST_CUES, r"\b(?:beats?|beating|tops|topped|exceeds?|exceeded|surpass(?:es|ed)?|trumps?) " + _ESTIMATES
+     + r"\b", "beat_estimates", 2.5),
+    (_EST_CUES, r"\b(?:miss(?:es|ed)?|lags?|trails?|falls? short of|fell short of|below) " + _ESTIMATES + r"\b",
      "missed_estimates", -2.5),
-    (r"\b(?:raises?|raised|hikes?|hiked|lifts?|lifted|ups|upgrades?|boosts?) " + _OUTLOOK + r"\b",
-     "raised_guidance", 2.5),
-    (r"\b(?:cuts?|lowers?|lowered|slash(?:es|ed)?|trims?|trimmed|reduces?|reduced|withdraws?) " + _OUTLOOK
-     + r"\b", "cut_guidance", -2.5),
-    (r"\bprofit (?:warning|alert)s?\b", "profit_warning", -2.5),
-    (r"\bprofit[- ](?:booking|taking)\b", "profit_booking", -0.8),
-    (r"\b(?:job|jobs|workforce|staff) cuts?\b", "job_cuts", -2.0),
-    (r"\b(?:rate|rates|repo|tax|duty|price|fee|fees|gst) (?:cut|cuts)\b", "rate_cut", None),
-    (r"\b(?:upper circuit|in the green|bull run|bull market)\b", "in_the_green", 1.8),
-    (r"\b(?:lower circuit|in the red|bear market|bear grip)\b", "in_the_red", -1.8),
-    (r"\bbad loans?\b", "bad_loans", -2.0),
-    (r"\b(?:price|share|stock) price\b", "price", None),
+    (_OUTLOOK_CUES, r"\b(?:raises?|raised|hikes?|hiked|lifts?|lifted|ups|upgrades?|boosts?) " + _OUTLOOK
+     + r"\b", "raised_guidance", 2.5),
+    (_OUTLOOK_CUES, r"\b(?:cuts?|lowers?|lowered|slash(?:es|ed)?|trims?|trimmed|reduces?|reduced|withdraws?) "
+     + _OUTLOOK + r"\b", "cut_guidance", -2.5),
+    (("warning", "alert"), r"\bprofit (?:warning|alert)s?\b", "profit_warning", -2.5),
+    (("booking", "taking"), r"\bprofit[- ](?:booking|taking)\b", "profit_booking", -0.8),
+    (("cut",), r"\b(?:job|jobs|workforce|staff) cuts?\b", "job_cuts", -2.0),
+    (("cut",), r"\b(?:rate|rates|repo|tax|duty|price|fee|fees|gst) (?:cut|cuts)\b", "rate_cut", None),
+    (("green", "circuit", "bull"), r"\b(?:upper circuit|in the green|bull run|bull market)\b", "in_the_green", 1.8),
+    (("red", "circuit", "bear"), r"\b(?:lower circuit|in the red|bear market|bear grip)\b", "in_the_red", -1.8),
+    (("loan",), r"\bbad loans?\b", "bad_loans", -2.0),
+    (("price",), r"\b(?:price|share|stock) price\b", "price", None),
 )
 
 FINANCE_LEXICON: dict[str, float] = {**POSITIVE, **NEGATIVE}
-for _pattern, _token, _valence in PHRASES:
+for _cues, _pattern, _token, _valence in PHRASES:
     if _valence is not None:
         FINANCE_LEXICON[_token] = _valence
