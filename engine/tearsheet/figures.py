@@ -111,18 +111,28 @@ def _calendar_text(grid: pd.DataFrame) -> np.ndarray:
 
 
 def calendar_figure(ts: TearSheet, height: int = 240) -> go.Figure:
-    """GitHub-style calendar: week columns x weekday rows, each day coloured by its return (%)."""
+    """GitHub-style calendar: week columns x weekday rows, each day coloured by its return (%).
+
+    The colour scale is symmetric and capped at the 98th percentile of |return| so one outlier day
+    does not wash out the rest (hover shows the exact figure).
+    """
     grid = ts.calendar * 100
     z = grid.to_numpy(dtype=float)
-    bound = float(np.nanmax(np.abs(z))) if np.isfinite(z).any() else 1.0
+    finite = np.abs(z[np.isfinite(z)])
+    bound = max(float(np.percentile(finite, 98)), 1e-6) if finite.size else 1.0
+    weeks = [str(c) for c in grid.columns]
+    months = pd.DatetimeIndex(grid.columns).to_period("M")
+    firsts = [i for i in range(1, len(weeks)) if months[i] != months[i - 1]]
+    if weeks and (not firsts or firsts[0] >= 3):  # label the opening partial month only if it has room
+        firsts.insert(0, 0)
     heat = go.Heatmap(
-        z=z, x=[str(c) for c in grid.columns], y=list(grid.index), text=_calendar_text(grid), colorscale="RdYlGn",
+        z=z, x=weeks, y=list(grid.index), text=_calendar_text(grid), colorscale="RdYlGn",
         zmid=0.0, zmin=-bound, zmax=bound, xgap=2, ygap=2, hoverongaps=False,
         hovertemplate="%{text}<br>%{z:+.2f}%<extra></extra>", colorbar={"title": {"text": "%"}, "thickness": 10},
     )
     layout = go.Layout(hovermode="closest", yaxis={"type": "category", "autorange": "reversed"},
-                       xaxis={"type": "category", "showticklabels": False,
-                              "title": {"text": "weeks, latest on the right"}})
+                       xaxis={"type": "category", "tickvals": [weeks[i] for i in firsts],
+                              "ticktext": [months[i].strftime("%b %y") for i in firsts], "tickangle": 0})
     return _figure([heat], height, layout)
 
 

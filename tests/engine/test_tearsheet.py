@@ -257,6 +257,10 @@ def test_figures_carry_the_numbers(sheet) -> None:  # noqa: ANN001
     np.testing.assert_allclose(figures["monthly"].data[0].z, sheet.monthly.to_numpy() * 100)
     assert [t.name for t in figures["rolling"].data] == ["Sharpe", "Vol %", "Beta"]
     assert figures["rolling"].layout.template.layout.paper_bgcolor is not None, "house template applied"
+    calendar = figures["calendar"]
+    np.testing.assert_allclose(calendar.data[0].z, sheet.calendar.to_numpy() * 100)
+    assert calendar.data[0].zmax == pytest.approx(np.nanpercentile(np.abs(sheet.calendar.to_numpy()) * 100, 98))
+    assert calendar.layout.xaxis.ticktext[-1] == "Jun 24", "month labels along the weeks"
     assert sum(figures["distribution"].data[0].y) == len(sheet.returns)
     assert figures["distribution"].layout.shapes[0].x0 == pytest.approx(sheet.stats["var_95"] * 100)
 
