@@ -14,6 +14,7 @@ get_scheduler()  # background jobs, once per server process (settings.scheduler 
 PAGES = {
     "Monitor": [
         st.Page("pages/paper.py", title="Paper Trading", icon="🧾"),
+        st.Page("pages/portfolio.py", title="Portfolio", icon="💼"),
     ],
     "Research": [
         st.Page("pages/market.py", title="Market", icon="🕯️", default=True),
