@@ -1,4 +1,4 @@
-"""Portfolio page parts: holdings table, transaction form and list, tradebook import, allocation chart."""
+"""Portfolio page parts: holdings, transactions, import, allocation (a `_portfolio.py` would clash with its URL)."""
 
 from __future__ import annotations
 

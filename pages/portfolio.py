@@ -19,7 +19,7 @@ from engine.portfolio import (
     portfolio_names,
 )
 from engine.portfolio.report import SYNC_LEAD_DAYS, sync_missing
-from pages import _portfolio as parts
+from pages import _holdings as parts
 from pages._shared import clear_data_caches, coverage_cached, data_badge, get_db, settings, stored_symbols
 from pages._tearsheet import render_tearsheet
 from pages._widgets import metric_slots
