@@ -233,12 +233,16 @@ def news_facets(engine: Engine) -> dict[str, list[str]]:
 
 
 def news_stats(engine: Engine) -> dict[str, object]:
-    """How many items are stored and scored, and when the latest was fetched (aware UTC or None)."""
+    """How many items are stored and scored; when the latest was fetched and the span of publication
+    times (aware UTC datetimes, None without news)."""
     with Session(engine) as session:
         items = session.scalar(select(func.count(NewsItem.id))) or 0
         scored = session.scalar(select(func.count(func.distinct(SentimentScore.news_id)))) or 0
-        last = session.scalar(select(func.max(NewsItem.fetched_at)))
-    return {"items": int(items), "scored": int(scored), "last_fetched": _utc(last) if last else None}
+        last, first_pub, last_pub = session.execute(select(
+            func.max(NewsItem.fetched_at), func.min(NewsItem.published_at), func.max(NewsItem.published_at))).one()
+    aware = lambda v: _utc(v) if v else None  # noqa: E731
+    return {"items": int(items), "scored": int(scored), "last_fetched": aware(last),
+            "first_published": aware(first_pub), "last_published": aware(last_pub)}
 
 
 def unscored_items(session: Session, model: str, limit: int | None = None) -> list[UnscoredItem]:
