@@ -80,8 +80,13 @@ def _regime(table: pd.DataFrame) -> VolRegime | None:
 
 def _estimators_chart(table: pd.DataFrame, window: int, key: str) -> None:
     series = {label: table[name].dropna() * 100 for name, label in ESTIMATORS.items()}
-    fig = charts.line(series, title=f"{window}-bar rolling volatility (annualised %)", height=360,
-                      y_title="Vol %")
+    fig = charts.line(series, height=360, y_title="Vol %")
+    last = table.index[-1].tz_localize(None) if table.index.tz is not None else table.index[-1]
+    # open on the last year (the whole history is one click away): five lines over decades are a blur
+    fig.update_xaxes(range=[last - pd.DateOffset(years=1), last],
+                     rangeselector={"buttons": charts.RANGE_BUTTONS, "font": {"color": "#000"}})
+    fig.update_layout(margin={"t": 44}, legend={"y": -0.12})
+    st.markdown(f"**{window}-bar rolling volatility, annualised %**")
     st.plotly_chart(fig, width="stretch", config=CHART_CONFIG, key=f"{key}_chart")
 
 
@@ -99,25 +104,29 @@ def _garch_tab(symbol: str, periods_per_year: int, close_to_close: pd.Series, ke
     half_life = math.log(0.5) / math.log(fit.persistence) if 0 < fit.persistence < 1 else math.inf
     st.caption(f"ω = {fit.omega:.4f} (%² per day), mean μ = {fit.mu * 100:.3f}% per day, {fit.n_obs:,} log returns; "
                f"a shock's excess variance halves in {half_life:,.1f} days. Normal errors, constant mean (arch).")
+    st.markdown("**Forecast term structure, annualised %** (days ahead)")
     st.plotly_chart(_term_structure(fit), width="stretch", config=CHART_CONFIG, key=f"{key}_garch_chart")
     fig = charts.line({"GARCH conditional": fit.conditional_vol * 100, "Close-to-close": close_to_close.dropna() * 100},
-                      title="GARCH conditional vol against close-to-close (annualised %)", height=300, y_title="Vol %")
+                      height=300, y_title="Vol %")
+    fig.update_layout(legend={"y": -0.12})
+    st.markdown("**GARCH conditional vol against close-to-close, annualised %**")
     st.plotly_chart(fig, width="stretch", config=CHART_CONFIG, key=f"{key}_garch_history")
 
 
 def _term_structure(fit: GarchFit) -> go.Figure:
     h = fit.forecast.index
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=h, y=fit.forecast["term"] * 100, name="Vol over the next h days",
+    fig.add_trace(go.Scatter(x=h, y=fit.forecast["term"] * 100, name="Over the next h days",
                              line={"color": charts.PALETTE[0], "width": 2}))
-    fig.add_trace(go.Scatter(x=h, y=fit.forecast["forward"] * 100, name="Vol on day h",
+    fig.add_trace(go.Scatter(x=h, y=fit.forecast["forward"] * 100, name="On day h",
                              line={"color": charts.PALETTE[1], "width": 1.5, "dash": "dot"}))
-    if not math.isnan(fit.long_run_vol):
-        fig.add_hline(y=fit.long_run_vol * 100, line={"color": "#9e9e9e", "dash": "dash", "width": 1},
-                      annotation_text="long run", annotation_position="bottom right")
-    fig.update_xaxes(title_text="Days ahead")
+    if not math.isnan(fit.long_run_vol):  # a trace, not an hline, so the y-axis range includes it
+        fig.add_trace(go.Scatter(x=[h[0], h[-1]], y=[fit.long_run_vol * 100] * 2, name="Long run", mode="lines",
+                                 line={"color": "#9e9e9e", "dash": "dash", "width": 1}))
     fig.update_yaxes(title_text="Vol %")
-    return charts.style(fig, height=320, title="GARCH(1,1) forecast term structure (annualised %)")
+    fig = charts.style(fig, height=320)
+    fig.update_layout(legend={"y": -0.12})
+    return fig
 
 
 def render_volatility(symbol_choices: list[str], key: str = "vol") -> None:
