@@ -78,7 +78,7 @@ _contexts: dict[str, JobContext] = {}
 _alert_checks: list[AlertCheck] = []
 # Modules that call register_alert_check when imported; the alert job imports them first, so a worker
 # process (which never imports the app's pages) runs the same checks as the app's scheduler thread.
-ALERT_MODULES: tuple[str, ...] = ()
+ALERT_MODULES: tuple[str, ...] = ("engine.alerts.checker",)
 
 
 def register_context(ctx: JobContext) -> None:
