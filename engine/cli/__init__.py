@@ -12,4 +12,5 @@ COMMAND_MODULES = (
     "engine.cli.vol_cmd",  # vol [--window] [--garch]
     "engine.cli.news_cmd",  # news fetch|list
     "engine.cli.optimize_cmd",  # optimize (weights, lot allocation, frontier)
+    "engine.cli.sentiment_cmd",  # sentiment score
 )

@@ -84,11 +84,13 @@ def load_finbert(model: str, batch_size: int = 16) -> FinbertModel:
         if importlib.util.find_spec(package) is None:
             raise FinbertLoadError(f"{package} is not installed")
     try:
+        from huggingface_hub.utils import logging as hub_logging
         from transformers import pipeline
         from transformers.utils import logging as hf_logging
     except Exception as exc:  # a broken install must not take the app down: the lexicon takes over
         raise FinbertLoadError(f"transformers failed to import: {_first_line(exc)}") from exc
     hf_logging.set_verbosity_error()
+    hub_logging.set_verbosity_error()  # no "Retrying in 2s" lines while an offline download attempt fails
     hf_logging.disable_progress_bar()  # no "Loading weights" bars in CLI output or server logs
     try:
         pipe = pipeline("text-classification", model=model, tokenizer=model, top_k=None, truncation=True,
