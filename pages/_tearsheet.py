@@ -55,17 +55,28 @@ def _build(equity: pd.Series, benchmark: pd.Series | None, periods_per_year: int
     return _build(equity, None, periods_per_year, rf, None)
 
 
+PERCENT_CARDS = {"total_return", "cagr", "max_drawdown", "annual_volatility"}
+
+
+def _card_value(key: str, value: float, currency: str) -> str:
+    """One decimal for percentages, so a card's value fits half a phone's width (the table has two)."""
+    if key in PERCENT_CARDS and math.isfinite(value):
+        return f"{value * 100:+.1f}%" if key in {"total_return", "cagr"} else f"{value * 100:.1f}%"
+    return format_metric(key, value, currency)
+
+
 def _cards(ts: TearSheet, currency: str) -> None:
+    """Headline cards; the delta is the gap to the benchmark (named in the tooltip, to stay short)."""
     keys = [k for k in CARDS if k != "beta" or ts.has_benchmark] + ([] if ts.has_benchmark else ["sortino"])
     bench = ts.benchmark_stats or {}
     for slot, key in zip(metric_slots(len(keys)), keys):
-        value, delta = ts.stats[key], None
-        other = bench.get(key) if key != "beta" else None
-        if other is not None and not (math.isnan(other) or math.isnan(value)):
-            delta = (f"{(value - other) * 100:+.1f} pp vs {ts.benchmark_name}" if key in {"total_return", "cagr"}
-                     else f"{value - other:+.2f} vs {ts.benchmark_name}" if key == "sharpe" else None)
-        label = METRIC_CONVENTIONS[key].split(":")[0]
-        slot.metric(label, format_metric(key, value, currency), delta, help=METRIC_CONVENTIONS[key], border=True)
+        value, delta, help_text = ts.stats[key], None, METRIC_CONVENTIONS[key]
+        other = bench.get(key) if key in {"total_return", "cagr", "sharpe"} else None
+        if other is not None and math.isfinite(other) and math.isfinite(value):
+            delta = f"{(value - other) * 100:+.1f} pp" if key != "sharpe" else f"{value - other:+.2f}"
+            help_text += f" Delta: {ts.benchmark_name} was {format_metric(key, other)}."
+        slot.metric(METRIC_CONVENTIONS[key].split(":")[0], _card_value(key, value, currency), delta,
+                    help=help_text, border=True)
 
 
 def _slug(text: str) -> str:

@@ -23,6 +23,10 @@ FIGURE_TITLES = {
     "calendar": "Daily P&L calendar",
     "distribution": "Daily return distribution",
 }
+# Above the plot: below it, a legend collides with the x tick labels and axis title on a phone; these
+# figures have no title or range buttons up there.
+LEGEND_TOP = {"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0}
+TOP_MARGIN = {"l": 10, "r": 10, "t": 30, "b": 10}
 ROLLING_ROWS = {"rolling_sharpe": ("Sharpe", 1.0, 0.0), "rolling_volatility": ("Vol %", 100.0, None),
                 "rolling_beta": ("Beta", 1.0, 1.0)}  # label, scale, reference line
 
@@ -72,7 +76,7 @@ def yearly_figure(ts: TearSheet, height: int = 300) -> go.Figure:
                              name=name, marker_color=BENCH_COLOR if is_bench else charts.PALETTE[0],
                              hovertemplate="%{x}: %{y:.2f}%<extra>" + name + "</extra>"))
     layout = go.Layout(barmode="group", hovermode="closest", xaxis={"type": "category"},
-                       yaxis={"title": {"text": "Return %"}})
+                       yaxis={"title": {"text": "Return %"}}, legend=LEGEND_TOP, margin=TOP_MARGIN)
     return _figure(traces, height, layout)
 
 
@@ -100,7 +104,8 @@ def rolling_figure(ts: TearSheet, row_height: int = 170) -> go.Figure:
     if ts.rolling.dropna(how="all").empty:
         annotations.append({"text": f"needs {ts.window} daily returns", "showarrow": False, "xref": "paper",
                             "yref": "paper", "x": 0.5, "y": 0.5})
-    layout = go.Layout(xaxis={"anchor": f"y{n}" if n > 1 else "y"}, shapes=shapes, annotations=annotations, **axes)
+    layout = go.Layout(xaxis={"anchor": f"y{n}" if n > 1 else "y"}, shapes=shapes, annotations=annotations,
+                       showlegend=False, **axes)
     return _figure(traces, 40 + row_height * n, layout)
 
 
@@ -125,14 +130,19 @@ def calendar_figure(ts: TearSheet, height: int = 240) -> go.Figure:
     firsts = [i for i in range(1, len(weeks)) if months[i] != months[i - 1]]
     if weeks and (not firsts or firsts[0] >= 3):  # label the opening partial month only if it has room
         firsts.insert(0, 0)
+    if len(firsts) > 7:  # every other month, so the labels fit a 390 px phone
+        firsts = firsts[(len(firsts) - 1) % 2::2]  # keep the latest month
+    years = [months[i].year for i in firsts]
+    labels = [months[i].strftime("%b %y" if j == 0 or years[j] != years[j - 1] else "%b")
+              for j, i in enumerate(firsts)]  # the year only where it changes
     heat = go.Heatmap(
         z=z, x=weeks, y=list(grid.index), text=_calendar_text(grid), colorscale="RdYlGn",
-        zmid=0.0, zmin=-bound, zmax=bound, xgap=2, ygap=2, hoverongaps=False,
+        zmid=0.0, zmin=-bound, zmax=bound, xgap=1, ygap=1, hoverongaps=False,
         hovertemplate="%{text}<br>%{z:+.2f}%<extra></extra>", colorbar={"title": {"text": "%"}, "thickness": 10},
     )
     layout = go.Layout(hovermode="closest", yaxis={"type": "category", "autorange": "reversed"},
                        xaxis={"type": "category", "tickvals": [weeks[i] for i in firsts],
-                              "ticktext": [months[i].strftime("%b %y") for i in firsts], "tickangle": 0})
+                              "ticktext": labels, "tickangle": 0})
     return _figure([heat], height, layout)
 
 
@@ -156,7 +166,8 @@ def distribution_figure(ts: TearSheet, height: int = 300) -> go.Figure:
                        "y1": 1, "line": {"color": charts.DOWN, "dash": "dash"}})
         annotations.append({"text": f"VaR 95% {var * 100:.2f}%", "x": var * 100, "xref": "x", "y": 1,
                             "yref": "paper", "xanchor": "right", "showarrow": False})
-    layout = go.Layout(bargap=0, hovermode="closest", shapes=shapes, annotations=annotations,
+    layout = go.Layout(bargap=0, hovermode="closest", shapes=shapes, annotations=annotations, legend=LEGEND_TOP,
+                       margin=TOP_MARGIN,
                        xaxis={"title": {"text": "Daily return %"}}, yaxis={"title": {"text": "Days"}})
     return _figure(traces, height, layout)
 

@@ -260,7 +260,9 @@ def test_figures_carry_the_numbers(sheet) -> None:  # noqa: ANN001
     calendar = figures["calendar"]
     np.testing.assert_allclose(calendar.data[0].z, sheet.calendar.to_numpy() * 100)
     assert calendar.data[0].zmax == pytest.approx(np.nanpercentile(np.abs(sheet.calendar.to_numpy()) * 100, 98))
-    assert calendar.layout.xaxis.ticktext[-1] == "Jun 24", "month labels along the weeks"
+    ticks = calendar.layout.xaxis.ticktext
+    assert ticks[-1] == "Jun" and len(ticks) <= 7, "every other month, the latest labelled"
+    assert ticks[0].endswith(" 23") and sum(t.endswith(" 24") for t in ticks) == 1, "the year where it changes"
     assert sum(figures["distribution"].data[0].y) == len(sheet.returns)
     assert figures["distribution"].layout.shapes[0].x0 == pytest.approx(sheet.stats["var_95"] * 100)
 

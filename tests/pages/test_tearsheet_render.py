@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from engine.paper.deployments import DeploymentSpec, create_deployment
@@ -48,7 +50,10 @@ def test_render_tearsheet_shows_cards_figures_and_download(tmp_path: Path, demo_
     at = script_app(tmp_path)
     assert not at.exception, at.exception
     assert [m.label for m in at.metric] == ["Total return", "CAGR", "Sharpe", "Max drawdown", "Volatility", "Beta"]
-    assert at.metric[0].value.endswith("%") and "vs ^NSEI" in at.metric[0].proto.delta
+    total = at.metric[0]
+    assert total.value.endswith("%") and total.proto.delta.endswith(" pp") and "Delta: ^NSEI was" in total.help
+    bench_pct = float(re.search(r"\^NSEI was ([-+0-9.]+)%", total.help).group(1))
+    assert float(total.proto.delta.split(" pp")[0]) == pytest.approx(float(total.value[:-1]) - bench_pct, abs=0.06)
     assert all(m.help for m in at.metric), "every card carries its convention"
     assert [t.label for t in at.tabs] == ["Returns", "Calendar", "Rolling", "Distribution", "Metrics"]
     assert chart_keys(at) == {"ts_cumulative"}, "only the open tab is built"
@@ -95,10 +100,10 @@ def test_backtest_page_shows_the_tear_sheet_after_a_run(seeded, db_engine) -> No
     assert any(b.proto.label == "Download tear sheet (HTML)" for b in at.get("download_button"))
     radio = at.radio(key="backtest_ts_benchmark")
     assert radio.options == ["Buy & hold", "^NSEI"] and radio.value == "Buy & hold"
-    assert "vs Buy & hold" in at.metric[6].proto.delta
+    assert "Delta: Buy & hold was" in at.metric[6].help
     radio.set_value("^NSEI").run(timeout=60)
     assert not at.exception, at.exception
-    assert "vs ^NSEI" in at.metric[6].proto.delta
+    assert "Delta: ^NSEI was" in at.metric[6].help
 
 
 def test_paper_page_shows_a_deployments_tear_sheet(seeded, db_engine) -> None:  # noqa: ANN001, F811
