@@ -77,6 +77,14 @@ class Settings(BaseSettings):
     news_timeout_s: float = Field(default=10.0, gt=0)  # per feed request
     news_yfinance: bool = True  # also fetch Yahoo Finance news per watched symbol
 
+    # notifications: channel secrets are Fernet-encrypted with secret_key (a Fernet key or any passphrase);
+    # unset → a key generated into secret_key_file (default: secret.key beside the SQLite database, mode 0600)
+    secret_key: str = Field(default="", repr=False)
+    secret_key_file: Path | None = None
+    notify_attempts: int = Field(default=3, ge=1, le=10)  # tries per channel and notification
+    notify_retry_wait_s: float = Field(default=2.0, ge=0)  # first wait between tries; doubles each retry
+    notify_timeout_s: float = Field(default=5.0, gt=0)  # connect and read timeout of one delivery try
+
     @field_validator("news_feeds", mode="before")
     @classmethod
     def _split_feeds(cls, v: object) -> object:

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     CheckConstraint,
     Date,
     DateTime,
@@ -442,3 +443,70 @@ class AlertEvent(Base):
     acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
     __table_args__ = (UniqueConstraint("rule_id", "bar_time", name="uq_alert_events_rule_bar"),)
+
+
+NOTIFICATION_SEVERITIES = ("info", "success", "warning", "critical")
+CHANNEL_KINDS = ("email", "telegram", "webhook", "slack", "discord", "ntfy", "apprise_url")
+DELIVERY_STATUSES = ("ok", "failed", "rate_limited")
+
+
+class Notification(Base):
+    """An in-app notification (the sidebar bell): what raised it (`source`: alert, job, test…) and its row there."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text, default="")
+    severity: Mapped[str] = mapped_column(String(12), default="info")
+    source: Mapped[str] = mapped_column(String(32), default="alert")
+    ref_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    __table_args__ = (CheckConstraint(_in("severity", NOTIFICATION_SEVERITIES), name="ck_notifications_severity"),)
+
+
+class NotificationChannel(Base):
+    """An external channel (email, Telegram, webhook…): non-secret `config` in JSON, secrets Fernet-encrypted.
+
+    `rate_limit_per_hour` caps successful deliveries in any rolling hour (0 = no cap); past it a notification
+    stays in-app only and the attempt is logged as rate_limited.
+    """
+
+    __tablename__ = "notification_channels"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    config: Mapped[dict] = mapped_column(JSON, default=dict)
+    secret_encrypted: Mapped[str] = mapped_column(Text, default="")  # Fernet token of a JSON object; "" = none
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    rate_limit_per_hour: Mapped[int] = mapped_column(Integer, default=30)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        CheckConstraint(_in("kind", CHANNEL_KINDS), name="ck_notification_channels_kind"),
+        CheckConstraint("rate_limit_per_hour >= 0", name="ck_notification_channels_rate_limit"),
+    )
+
+
+class DeliveryAttempt(Base):
+    """One try at delivering a notification (or a channel test, notification_id NULL) through one channel."""
+
+    __tablename__ = "delivery_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    notification_id: Mapped[int | None] = mapped_column(
+        ForeignKey("notifications.id", ondelete="SET NULL"), nullable=True, index=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("notification_channels.id", ondelete="CASCADE"), index=True)
+    attempt: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[str] = mapped_column(String(12))
+    error: Mapped[str] = mapped_column(Text, default="")  # secrets scrubbed
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+    __table_args__ = (
+        CheckConstraint(_in("status", DELIVERY_STATUSES), name="ck_delivery_attempts_status"),
+        CheckConstraint("attempt >= 1", name="ck_delivery_attempts_attempt"),
+    )
