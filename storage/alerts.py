@@ -132,6 +132,7 @@ def delete_rule(session: Session, rule_id: int) -> bool:
     if row is None:
         return False
     session.delete(row)
+    session.flush()
     return True
 
 
