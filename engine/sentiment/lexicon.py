@@ -29,7 +29,6 @@ _MODIFIERS = frozenset(
     {w for key in [*vader.BOOSTER_DICT, *vader.SPECIAL_CASES] for w in key.split() if w not in _STOPWORDS}
     | set(vader.NEGATE) | {"no", "but", "least", "kind", "so", "this", "never", "without", "doubt"}
 )
-_TEXT_CACHE_SIZE = 1 << 16  # headlines repeat across feed polls: remember that many scores
 _TOKEN_TABLE_MAX = 500_000
 
 
@@ -229,7 +228,7 @@ def _table_compound(text: str, tokens: list[str]) -> float:
     total = sum(map(_token_table().__getitem__, tokens))
     if total != total:  # NaN: a modifier word is present, VADER's full rules decide
         return normalised_compound(text)
-    if total:
+    if total and ("!" in text or "?" in text):
         amp = _punctuation_amplifier(text)
         total = total + amp if total > 0 else total - amp
     return round(vader.normalize(total), 4)
@@ -241,7 +240,6 @@ def fast_compound(text: str) -> float:
     return _table_compound(text, text.split())
 
 
-@lru_cache(maxsize=_TEXT_CACHE_SIZE)
 def compound(text: str) -> float:
     """Finance-lexicon compound score of `text` in [-1, 1] (0.0 for empty text)."""
     return _table_compound(*_normalise_split(text)) if text and not text.isspace() else 0.0

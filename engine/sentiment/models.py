@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 from engine.errors import ConfigError
@@ -66,15 +67,17 @@ class LexiconModel:
         self.fallback_reason = fallback_reason
 
     def score(self, texts: list[str]) -> list[Score]:
-        return [self._score_one(t) for t in texts]
+        return list(map(_lexicon_score, texts))
 
-    def _score_one(self, text: str) -> Score:
-        if not text or text.isspace():
-            return Score("neutral", 0.0, 0.0, self.name)
-        value = compound(text)
-        label = label_for(value)
-        confidence = abs(value) if label != "neutral" else 1.0 - abs(value) / THRESHOLD
-        return Score(label, value, round(min(max(confidence, 0.0), 1.0), 4), self.name)  # type: ignore[arg-type]
+
+@lru_cache(maxsize=1 << 16)  # headlines repeat across feed polls; Score is frozen, so sharing is safe
+def _lexicon_score(text: str) -> Score:
+    if not text or text.isspace():
+        return Score("neutral", 0.0, 0.0, LEXICON_NAME)
+    value = compound(text)
+    label = label_for(value)
+    confidence = abs(value) if label != "neutral" else 1.0 - abs(value) / THRESHOLD
+    return Score(label, value, round(min(max(confidence, 0.0), 1.0), 4), LEXICON_NAME)  # type: ignore[arg-type]
 
 
 _LOCK = threading.Lock()
@@ -129,3 +132,4 @@ def clear_models() -> None:
     """Forget loaded models (tests, or after changing the model settings)."""
     with _LOCK:
         _MODELS.clear()
+    _lexicon_score.cache_clear()
