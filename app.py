@@ -20,6 +20,7 @@ PAGES = {
         st.Page("pages/market.py", title="Market", icon="🕯️", default=True),
         st.Page("pages/backtest.py", title="Backtest", icon="🧪"),
         st.Page("pages/strategy_lab.py", title="Strategy Lab", icon="🔬"),
+        st.Page("pages/optimizer.py", title="Optimizer", icon="⚖️"),
         st.Page("pages/options.py", title="Options", icon="🧮"),
         st.Page("pages/sentiment.py", title="Sentiment", icon="📰"),
         st.Page("pages/risk.py", title="Risk", icon="🛡️"),
