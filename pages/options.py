@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from engine.data.instruments import normalise_symbol
 from engine.errors import DataError, ProviderError, QuantdeskError
 from engine.options import Greeks, bsm_greeks, figures, implied_vol, years_from_days
 from engine.options import chain as option_chain
-from pages._shared import CHART_CONFIG
-from pages._widgets import metric_slots
+from pages._widgets import CHART_CONFIG, metric_slots
 
 P = "opt"  # session-state prefix
 TABS = ["Calculator", "Chain"]
@@ -93,15 +93,15 @@ def chain_cached(symbol: str, expiry: str | None) -> option_chain.OptionChain:
     return option_chain.load_chain(symbol, expiry)
 
 
-def fetch_chain(symbol: str) -> option_chain.OptionChain | None:
-    """The chain for the chosen expiry, or None after an info/warning/error that says why not."""
+def fetch_chain(symbol: str, expiry_slot: DeltaGenerator) -> option_chain.OptionChain | None:
+    """The chain for the expiry chosen in `expiry_slot`, or None after an info/warning/error that says why not."""
     try:
         symbol = normalise_symbol(symbol)
         if not option_chain.chains_available(symbol):
             st.info(option_chain.nse_message(symbol), icon="🇮🇳")
             return None
         nearest = chain_cached(symbol, None)
-        expiry = st.selectbox("Expiry", nearest.expiries, key=f"{P}_expiry")
+        expiry = expiry_slot.selectbox("Expiry", nearest.expiries, key=f"{P}_expiry")
         return nearest if expiry == nearest.expiry else chain_cached(symbol, expiry)
     except ProviderError as exc:
         st.warning(f"**offline** — {exc}. Option chains need Yahoo Finance; the Calculator works offline.",
@@ -115,11 +115,10 @@ def chain_view() -> None:
     with st.container(border=True):
         c = st.columns([2, 2, 1])
         symbol = c[0].text_input("Symbol", "AAPL", key=f"{P}_symbol", help="US-listed stocks, ETFs and indices.")
-        with c[1]:
-            chain = fetch_chain(symbol)
         source = c[2].radio("IV", list(IV_SOURCES), format_func=IV_SOURCES.get, key=f"{P}_iv_source")
         rate = st.number_input("Rate % (for recomputed IV)", -20.0, 100.0, 4.5, 0.25, key=f"{P}_chain_rate") \
             if source == "model" else None
+        chain = fetch_chain(symbol, c[1])
     if chain is None:
         return
     column = "iv"

@@ -10,6 +10,9 @@ from plotly.subplots import make_subplots
 from engine import charts
 from engine.options.bsm import bsm_greeks
 
+# Below the plot and clear of the tick labels (the shared template's legend sits on them in short charts).
+_LEGEND = {"legend": {"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0}, "margin": {"b": 30}}
+
 
 def spot_grid(spot: float, strike: float, points: int = 121) -> np.ndarray:
     """Spot prices from 50 % below to 50 % above the span of spot and strike."""
@@ -31,13 +34,13 @@ def payoff_figure(spot: float, strike: float, years: float, rate: float, vol: fl
     fig.add_trace(go.Scatter(x=grid, y=today, name="Today", line={"color": charts.PALETTE[0], "width": 2}))
     fig.add_hline(y=premium, line={"dash": "dash", "color": "#9e9e9e", "width": 1})
     fig.add_vline(x=spot, line={"dash": "dot", "color": "#9e9e9e", "width": 1})
-    fig.update_xaxes(title_text="Spot")
     fig.update_yaxes(title_text="Option value")
-    return charts.style(fig, height=height, title=f"{kind.capitalize()} {strike:g}: value vs spot")
+    fig = charts.style(fig, height=height, title=f"{kind.capitalize()} {strike:g}: value vs spot")
+    return fig.update_layout(**_LEGEND)
 
 
 def greeks_figure(spot: float, strike: float, years: float, rate: float, vol: float, div: float, kind: str,
-                  *, height: int = 460) -> go.Figure:
+                  *, height: int = 500) -> go.Figure:
     """Delta, gamma, theta per day and vega per 1 % against the spot, one small panel each."""
     grid = spot_grid(spot, strike)
     g = bsm_greeks(grid, strike, years, rate, vol, div, kind)
@@ -47,9 +50,8 @@ def greeks_figure(spot: float, strike: float, years: float, rate: float, vol: fl
         fig.add_trace(go.Scatter(x=grid, y=values, name=name, showlegend=False,
                                  line={"color": charts.PALETTE[i], "width": 2}), row=i // 2 + 1, col=i % 2 + 1)
         fig.add_vline(x=spot, line={"dash": "dot", "color": "#9e9e9e", "width": 1}, row=i // 2 + 1, col=i % 2 + 1)
-    fig = charts.style(fig, height=height)
-    fig.update_layout(margin={"t": 30})
-    return fig
+    fig = charts.style(fig, height=height, title="Greeks vs spot")
+    return fig.update_layout(margin={"t": 80})  # the panel titles sit below the title and the modebar
 
 
 def smile_figure(smile: pd.DataFrame, spot: float | None, *, height: int = 340) -> go.Figure:
@@ -61,9 +63,8 @@ def smile_figure(smile: pd.DataFrame, spot: float | None, *, height: int = 340) 
                                  line={"color": color, "width": 1.5}, marker={"size": 5}))
     if spot:
         fig.add_vline(x=spot, line={"dash": "dot", "color": "#9e9e9e", "width": 1})
-    fig.update_xaxes(title_text="Strike")
     fig.update_yaxes(title_text="Implied vol (%)")
-    return charts.style(fig, height=height, title="Volatility smile")
+    return charts.style(fig, height=height, title="Volatility smile by strike").update_layout(**_LEGEND)
 
 
 def open_interest_figure(oi: pd.DataFrame, spot: float | None, max_pain: float | None,
@@ -78,6 +79,5 @@ def open_interest_figure(oi: pd.DataFrame, spot: float | None, max_pain: float |
         fig.add_vline(x=max_pain, line={"dash": "dash", "color": charts.PALETTE[1], "width": 1},
                       annotation_text="max pain", annotation_position="top")
     fig.update_layout(barmode="group")
-    fig.update_xaxes(title_text="Strike")
     fig.update_yaxes(title_text="Open interest (contracts)")
-    return charts.style(fig, height=height, title="Open interest by strike")
+    return charts.style(fig, height=height, title="Open interest by strike").update_layout(**_LEGEND)
