@@ -13,4 +13,5 @@ COMMAND_MODULES = (
     "engine.cli.news_cmd",  # news fetch|list
     "engine.cli.optimize_cmd",  # optimize (weights, lot allocation, frontier)
     "engine.cli.sentiment_cmd",  # sentiment score
+    "engine.cli.alerts_cmd",  # alerts add|list|check|history|ack|snooze|disable|rearm|delete|kinds
 )
