@@ -93,6 +93,12 @@ def chain_cached(symbol: str, expiry: str | None) -> option_chain.OptionChain:
     return option_chain.load_chain(symbol, expiry)
 
 
+@st.cache_data(ttl=300, show_spinner="Recomputing implied vols…")
+def model_iv_cached(_chain: option_chain.OptionChain, symbol: str, expiry: str, rate: float) -> option_chain.OptionChain:
+    """The chain with our implied vols from mid prices (keyed by symbol, expiry and rate; ~2 ms a contract)."""
+    return option_chain.with_model_iv(_chain, rate)
+
+
 def fetch_chain(symbol: str, expiry_slot: DeltaGenerator) -> option_chain.OptionChain | None:
     """The chain for the expiry chosen in `expiry_slot`, or None after an info/warning/error that says why not."""
     try:
@@ -124,7 +130,7 @@ def chain_view() -> None:
     column = "iv"
     if rate is not None:
         try:
-            chain, column = option_chain.with_model_iv(chain, rate / 100), "model_iv"
+            chain, column = model_iv_cached(chain, chain.symbol, chain.expiry, rate / 100), "model_iv"
         except DataError as exc:
             st.error(str(exc), icon="⚠️")
             return
