@@ -5,10 +5,12 @@ from __future__ import annotations
 import math
 from datetime import date
 
+import pandas as pd
 import plotly.express as px
 import streamlit as st
 
 from engine import charts
+from engine.data.instruments import instrument_for
 from engine.errors import QuantdeskError
 from engine.money import format_money
 from engine.portfolio import (
@@ -51,10 +53,12 @@ def holdings_tab(report: PortfolioReport) -> None:
         st.info("No open positions — everything bought has been sold. Realised P&L is below.")
     else:
         table = held[list(HOLDING_LABELS)].rename(columns=HOLDING_LABELS)
-        money = {HOLDING_LABELS[c]: (lambda v: format_money(v, report.currency)) for c in MONEY_COLUMNS}
-        styled = (table.style.format(money | {"Qty": "{:,.0f}", "Unrealised %": "{:+.2%}", "Weight": "{:.1%}"},
-                                     na_rep="—")
+        styled = (table.style.format({"Qty": "{:,.0f}", "Unrealised %": "{:+.2%}", "Weight": "{:.1%}"}, na_rep="—")
                   .map(_pnl_colour, subset=["Unrealised", "Unrealised %", "Realised"]))
+        money = [HOLDING_LABELS[c] for c in MONEY_COLUMNS]
+        for row, symbol in table["Symbol"].items():  # each row in its own currency (AAPL in $, INFY.NS in ₹)
+            currency = instrument_for(symbol).currency or report.currency
+            styled = styled.format(lambda v, c=currency: format_money(v, c), subset=pd.IndexSlice[[row], money])
         st.dataframe(styled, width="stretch", hide_index=True, key=f"{P}_holdings")
         st.caption("Avg cost and invested include buy fees; realised P&L is FIFO, net of fees; weight = share of value.")
         st.download_button("Holdings CSV", report.holdings.to_csv(index=False), f"{P}_holdings.csv", "text/csv",
