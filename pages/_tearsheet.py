@@ -7,9 +7,10 @@ import re
 
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from engine.errors import DataError, QuantdeskError
-from engine.metrics import METRIC_CONVENTIONS
+from engine.metrics import METRIC_CONVENTIONS, periods_per_year_for
 from engine.tearsheet import (
     FIGURE_TITLES,
     MIN_BARS,
@@ -21,9 +22,14 @@ from engine.tearsheet import (
     render_html,
     tearsheet_figures,
 )
+from pages._shared import get_db, load_bars_cached, stored_symbols
 from pages._widgets import CHART_CONFIG, metric_slots
+from storage import paper as paper_store
+from storage.instruments import get_instrument
 
 CARDS = ("total_return", "cagr", "sharpe", "max_drawdown", "annual_volatility", "beta")
+PERCENT_CARDS = {"total_return", "cagr", "max_drawdown", "annual_volatility"}
+INDEX_BENCHMARK = "^NSEI"
 TABS = {
     "Returns": ("cumulative",),
     "Calendar": ("monthly", "yearly", "calendar"),
@@ -53,9 +59,6 @@ def _build(equity: pd.Series, benchmark: pd.Series | None, periods_per_year: int
         st.error(str(exc), icon="⚠️")
         return None
     return _build(equity, None, periods_per_year, rf, None)
-
-
-PERCENT_CARDS = {"total_return", "cagr", "max_drawdown", "annual_volatility"}
 
 
 def _card_value(key: str, value: float, currency: str) -> str:
@@ -114,13 +117,8 @@ def render_tearsheet(equity: pd.Series, benchmark: pd.Series | None = None, key:
 
 
 
-INDEX_BENCHMARK = "^NSEI"
-
-
 def _index_close() -> pd.Series | None:
     """Daily closes of ^NSEI when stored, else None."""
-    from pages._shared import load_bars_cached, stored_symbols
-
     if INDEX_BENCHMARK not in stored_symbols("1d"):
         return None
     bars = load_bars_cached(INDEX_BENCHMARK, "1d", True)
@@ -136,7 +134,7 @@ def _benchmark_choice(options: dict[str, pd.Series | None], key: str) -> tuple[p
     return options[name], name
 
 
-def _lazy_expander(key: str) -> st.delta_generator.DeltaGenerator | None:
+def _lazy_expander(key: str) -> DeltaGenerator | None:
     """A collapsed "Tear sheet" expander that reruns when toggled; the container only while it is open,
     so the page's other widgets never pay for building the tear sheet."""
     expander = st.expander("Tear sheet", icon="📑", key=key, on_change="rerun")
@@ -158,25 +156,18 @@ def backtest_tearsheet(equity: pd.Series, buy_hold: pd.Series | None, *, title: 
 
 @st.cache_data(ttl=30, show_spinner=False)
 def _paper_equity(dep_id: int) -> pd.Series:
-    from pages._shared import get_db
-    from storage import paper as paper_store
-
     frame = paper_store.equity_series(get_db(), dep_id)
     return frame["equity"] if not frame.empty else pd.Series(dtype=float)
 
 
 def paper_tearsheet(dep_id: int, symbols: list[str], *, title: str, key: str) -> None:
     """A paper deployment's tear sheet, against ^NSEI (when stored) or its first symbol's close."""
-    from engine.metrics import periods_per_year_for
-    from pages._shared import get_db, load_bars_cached, stored_symbols
-    from storage.instruments import get_instrument
-
     container = _lazy_expander(f"{key}_tearsheet_{dep_id}")
     if container is None:
         return
     with container:
-        equity = _paper_equity(dep_id)
-        if equity.dropna().index.normalize().nunique() < MIN_BARS:
+        equity = _paper_equity(dep_id).dropna()
+        if equity.empty or equity.index.normalize().nunique() < MIN_BARS:
             st.info(f"The tear sheet needs at least {MIN_BARS} days of paper equity; it fills in as ticks run.",
                     icon="⏳")
             return

@@ -119,3 +119,13 @@ def test_paper_page_shows_a_deployments_tear_sheet(seeded, db_engine) -> None:  
     assert f"paper_ts_{dep_id}_cumulative" in chart_keys(at)
     assert any(b.proto.label == "Download tear sheet (HTML)" for b in at.get("download_button"))
     assert "Beta" in [m.label for m in at.metric], f"{SYMBOLS[0]} buy & hold is the benchmark"
+
+
+def test_paper_tear_sheet_waits_for_equity(seeded, db_engine) -> None:  # noqa: ANN001, F811
+    dep_id = create_deployment(db_engine, DeploymentSpec("sma_cross", [SYMBOLS[0]], {"fast": 5, "slow": 20}))
+    at = app("paper")
+    at.session_state[f"paper_tearsheet_{dep_id}"] = True
+    at.run(timeout=60)
+    assert not at.exception, at.exception
+    assert any("needs at least 3 days of paper equity" in i.value for i in at.info)
+    assert not at.get("download_button")
