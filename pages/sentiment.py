@@ -11,8 +11,8 @@ from engine.errors import QuantdeskError
 from engine.sentiment.figures import index_price_figure
 from engine.sentiment.index import index_series, pick_model
 from engine.sentiment.news import fetch_news, model_label
-from pages._shared import CHART_CONFIG, get_db, load_bars_cached, settings, stored_symbols
-from pages._widgets import metric_slots
+from pages._shared import get_db, load_bars_cached, settings, stored_symbols
+from pages._widgets import CHART_CONFIG, metric_slots
 from storage import news as store
 
 P = "sent"
@@ -80,8 +80,8 @@ def show_report() -> None:
     if not report:
         return
     if report["status"] == "offline":
-        st.warning(f"**Offline** — no news source could be reached; showing stored news. {report['summary']}",
-                   icon="📴")
+        scored = f" ({report['scored']} stored headlines scored)" if report["scored"] else ""
+        st.warning(f"**Offline** — no news source could be reached; showing stored news{scored}.", icon="📴")
     elif report["status"] == "partial":
         st.warning(report["summary"], icon="⚠️")
         with st.expander("Sources that failed"):
@@ -118,10 +118,11 @@ else:
 st.subheader("Headlines")
 first = pd.Timestamp(stats["first_published"]).tz_convert(IST).date()
 last = pd.Timestamp(stats["last_published"]).tz_convert(IST).date()
-c = st.columns([1, 1, 1, 2])
+left, right = st.columns(2, gap="small")  # stack on a phone; each keeps its pair side by side
+c = [*left.columns(2, gap="small", wrap=False), *right.columns([1, 2], gap="small", wrap=False)]
 symbol = c[0].selectbox("Symbol", [ALL, *facets["symbols"]], key=f"{P}_symbol")
-source = c[1].selectbox("Source", [ALL, *facets["sources"]], key=f"{P}_source")
-label = c[2].selectbox("Label", [ALL, *LABELS], key=f"{P}_label")
+label = c[1].selectbox("Label", [ALL, *LABELS], key=f"{P}_label")
+source = c[2].selectbox("Source", [ALL, *facets["sources"]], key=f"{P}_source")
 span = c[3].date_input("Published (IST)", (max(first, last - timedelta(days=30)), last), key=f"{P}_dates")
 search = st.text_input("Search headlines", key=f"{P}_search", placeholder="e.g. results, guidance, RBI")
 if not isinstance(span, tuple | list) or len(span) != 2:
@@ -135,7 +136,7 @@ if headlines.empty:
 else:
     shown = pd.DataFrame({
         "Time (IST)": headlines["published_at"].dt.tz_convert(IST).dt.tz_localize(None),
-        "Headline": headlines["title"], "Score": headlines["score"], "Label": headlines["label"].fillna("unscored"),
+        "Score": headlines["score"], "Headline": headlines["title"], "Label": headlines["label"].fillna("unscored"),
         "Symbols": headlines["symbols"], "Model": headlines["model"].map(model_label),
         "Source": headlines["source"], "Link": headlines["link"],
     })

@@ -88,9 +88,11 @@ def model_label(name: str | None) -> str:
 
 def download_ticker_news(symbol: str) -> list[dict[str, Any]]:
     """The only yfinance call: `yf.Ticker(symbol).news`; ConnectionError when Yahoo's host does not resolve."""
-    import yfinance as yf
-
     from engine.data.providers.yahoo import _host_resolves
+
+    if not _host_resolves():  # offline: fail at once instead of waiting on yfinance's own retries
+        raise ConnectionError("cannot resolve Yahoo Finance's host")
+    import yfinance as yf
 
     try:
         items = list(yf.Ticker(symbol).news or [])

@@ -51,9 +51,10 @@ def test_headlines_table_metrics_and_index_chart(with_news) -> None:  # noqa: AN
     at = app("sentiment")
     assert not at.exception and not errors(at)
     rows = table(at).value
-    assert len(rows) == 6 and list(rows.columns)[:3] == ["Time (IST)", "Headline", "Score"]
+    assert len(rows) == 6 and list(rows.columns)[:3] == ["Time (IST)", "Score", "Headline"]
     assert rows["Headline"].iloc[0] == "TCS guidance weak, shares fall"  # newest first
-    assert set(rows["Model"]) == {"lexicon (offline fallback)"}
+    assert set(rows["Model"]) == {"lexicon (offline fallback)"} and rows["Label"].iloc[0] == "negative"
+    assert rows["Link"].iloc[0] == "https://mc/1"
     assert any("lexicon (offline fallback)" in c.value for c in at.caption)
     assert "sent_index_chart" in chart_keys(at)
     metrics = {m.label: m.value for m in at.metric}
