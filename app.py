@@ -15,6 +15,7 @@ PAGES = {
     "Monitor": [
         st.Page("pages/paper.py", title="Paper Trading", icon="🧾"),
         st.Page("pages/portfolio.py", title="Portfolio", icon="💼"),
+        st.Page("pages/alerts.py", title="Alerts", icon="🔔"),
     ],
     "Research": [
         st.Page("pages/market.py", title="Market", icon="🕯️", default=True),
