@@ -272,3 +272,17 @@ def test_latest_sentiment_reads_the_stored_index(db_engine, stub_network, fake_m
     assert (reading.day, reading.count, reading.model) == (date(2024, 6, 3), 2, "finance-lexicon")
     assert reading.mean == pytest.approx(0.1)
     assert sx.latest_sentiment(db_engine, "TCS.NS", model="finbert") is None
+
+
+def test_the_real_lexicon_model_scores_fetched_news(db_engine, stub_network, watch, monkeypatch) -> None:  # noqa: ANN001, F811
+    from engine.sentiment.models import clear_models
+
+    monkeypatch.setenv("QUANTDESK_SENTIMENT_BACKEND", "lexicon")
+    get_settings.cache_clear()
+    clear_models()
+    report = news.fetch_news(db_engine, get_settings())
+    assert (report.status, report.scored, report.model_label) == ("ok", 7, "lexicon (offline fallback)")
+    labels = store.list_news(db_engine, limit=None).set_index("title")["label"]
+    assert labels["TCS falls after weak deal guidance"] == "negative"
+    assert labels["Reliance shares rise 3% as retail arm beats estimates"] == "positive"
+    clear_models()
