@@ -169,7 +169,8 @@ def compute() -> dict[str, Any]:
         backtest_error = str(exc)
     progress.empty()
     return {"symbols": tuple(chosen), "bars": min(bars, len(prices)), "result": result, "frontier": frontier,
-            "frontier_error": frontier_error, "backtest": backtest, "backtest_error": backtest_error}
+            "frontier_error": frontier_error, "backtest": backtest, "backtest_error": backtest_error,
+            "views_in_backtest": bool(bl and bl.views)}
 
 
 if clicked and ready:
@@ -196,6 +197,9 @@ if bundle:
     if bundle["backtest"] is not None:
         currencies = {f.currency for f in universe.facts.values()}
         ui.backtest_section(bundle["backtest"], currencies.pop() if len(currencies) == 1 else "")
+        if bundle["views_in_backtest"]:
+            st.caption("ℹ️ Your Black-Litterman views are applied in every month of the backtest, so it is not "
+                       "free of hindsight.")
     else:
         st.info(f"No backtest: {bundle['backtest_error']}", icon="ℹ️")
 elif not clicked:

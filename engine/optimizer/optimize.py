@@ -215,6 +215,7 @@ def _result(raw: pd.Series, cleaned: dict[str, float], mu: pd.Series, cov: pd.Da
     extra = list(notes)
     if status == "optimal_inaccurate":
         extra.append("the solver reports an inaccurate optimum; treat small weights with care")
+    extra = list(dict.fromkeys(extra))
     return OptimizationResult(
         weights={str(k): float(v) for k, v in cleaned.items()}, expected_return=float(ret), volatility=float(vol),
         sharpe=float(sharpe), status=status, method=describe(spec, frequency, post), solver=solver,

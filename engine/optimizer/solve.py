@@ -17,6 +17,12 @@ from engine.optimizer.constraints import Constraints, apply_constraints, bounds
 # limit on a few hundred assets (see benchmarks/bench_optimizer.py).
 SOLVERS = ("CLARABEL", "OSQP", "SCS")
 SOLVER_OPTIONS: dict[str, dict[str, object]] = {"OSQP": {"max_iter": 20_000}}
+# PyPortfolioOpt's warnings, said the way a Quantdesk user can act on them
+WARNING_TEXT = {
+    "max_sharpe transforms the optimization problem": "L2 with max Sharpe acts on PyPortfolioOpt's scaled weights, "
+    "so gamma's effect is approximate; use max_quadratic_utility or min_volatility for an exact L2 penalty",
+    "Solution may be inaccurate": "the solver reports an inaccurate optimum; treat small weights with care",
+}
 INFEASIBLE = {"infeasible", "infeasible_inaccurate", "unbounded", "unbounded_inaccurate"}
 
 
@@ -57,11 +63,15 @@ def solve_frontier(
             continue
         except ValueError as exc:
             raise OptimizationError(f"{label}: {exc}") from None
-        notes = tuple(dict.fromkeys(str(w.message) for w in caught if issubclass(w.category, UserWarning)))
+        notes = tuple(dict.fromkeys(_note(str(w.message)) for w in caught if issubclass(w.category, UserWarning)))
         return ef, name, notes
     raise OptimizationError(
         f"{label} found no portfolio with {constraints.describe()}: {reason}; loosen the weight bounds or sector "
         "caps, or pick another objective")
+
+
+def _note(message: str) -> str:
+    return next((text for start, text in WARNING_TEXT.items() if message.startswith(start)), message)
 
 
 def status_of(ef: EfficientFrontier) -> str:

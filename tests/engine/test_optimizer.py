@@ -271,3 +271,14 @@ def test_estimates_with_chosen_covariance_recover_it() -> None:
     prices = gbm_prices(days=252 * 12, seed=11)
     cov = estimate_risk(prices, "sample")
     np.testing.assert_allclose(np.sqrt(np.diag(cov)), np.sqrt(np.diag(chosen_cov())), rtol=0.05)
+
+
+def test_l2_spreads_weights_and_max_sharpe_says_it_is_approximate(mu_cov: tuple[pd.Series, pd.DataFrame]) -> None:
+    mu, cov = mu_cov
+    plain = optimise_estimates(mu, cov, OptimizeSpec(objective="max_quadratic_utility", risk_aversion=2.0))
+    spread = optimise_estimates(mu, cov, OptimizeSpec(objective="max_quadratic_utility", risk_aversion=2.0,
+                                                      constraints=Constraints(l2_gamma=1.0)))
+    assert len(spread.held()) > len(plain.held())
+    assert (spread.raw_weights**2).sum() < (plain.raw_weights**2).sum()
+    sharpe = optimise_estimates(mu, cov, OptimizeSpec(constraints=Constraints(l2_gamma=0.1)))
+    assert any(n.startswith("L2 with max Sharpe acts on PyPortfolioOpt's scaled weights") for n in sharpe.notes)

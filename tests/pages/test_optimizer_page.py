@@ -68,7 +68,9 @@ def test_first_click_shows_weights_frontier_lots_and_backtest(basket) -> None:  
 
 
 def test_cash_change_reallocates_without_reoptimising(basket) -> None:  # noqa: ANN001
-    at = optimise_now(app("optimizer"), objective="min_volatility", bt_mode="fixed")
+    at = optimise_now(app("optimizer"), bt_mode="fixed")  # default objective: max Sharpe
+    assert not at.exception and not errors(at), errors(at)
+    assert "Maximum Sharpe ratio" in at.caption[1].value
     before = metrics(at)["Invested"]
     at.number_input(key="opt_cash").set_value(250_000.0).run()
     assert not at.exception and metrics(at)["Invested"] != before
@@ -110,6 +112,7 @@ def test_reoptimised_backtest_and_views(basket) -> None:  # noqa: ANN001
     assert any("Black-Litterman (1 views" in c.value for c in at.caption)
     assert "opt_backtest" in chart_keys(at)
     assert any("re-optimised each month" in c.value for c in at.caption)
+    assert any("not free of hindsight" in c.value for c in at.caption)
 
 
 def test_incomplete_view_blocks_the_run(basket) -> None:  # noqa: ANN001
