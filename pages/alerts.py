@@ -154,7 +154,7 @@ def actions(rules: pd.DataFrame) -> None:
     rule_id = st.selectbox("Rule", ids, key=f"{P}_rule", format_func=lambda i: f"#{i} · {names[i]}")
     rule = rules.set_index("id").loc[rule_id]
     db = get_db()
-    c = st.columns(5)
+    c = metric_slots(5)  # rows of two buttons on a phone instead of a tall column of five
     try:
         if c[0].button("Acknowledge", key=f"{P}_ack", icon="✔️", disabled=rule["state"] != "triggered"):
             st.toast(f"{alerts.acknowledge(db, rule_id)} event(s) acknowledged")
@@ -191,7 +191,7 @@ def history(events: pd.DataFrame) -> None:
         return
     shown = _local(events, ["fired_at", "acknowledged_at"])
     shown["bar"] = events["bar_time"].dt.strftime("%d %b %Y %H:%M").str.replace(" 00:00", "", regex=False)
-    st.dataframe(shown[["fired_at", "rule", "message", "bar", "acknowledged_at"]], hide_index=True, width="stretch",
+    st.dataframe(shown[["fired_at", "message", "acknowledged_at", "rule", "bar"]], hide_index=True, width="stretch",
                  key=f"{P}_events", column_config={"fired_at": "Fired (IST)", "acknowledged_at": "Acknowledged (IST)",
                                                    "bar": "Bar (UTC)"})
 
