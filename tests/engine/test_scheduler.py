@@ -57,7 +57,7 @@ def test_jobs_run_on_schedule_and_each_run_is_recorded(make, db_engine) -> None:
     a.start()  # idempotent
     assert running_schedulers() == [a]
     wait_for(lambda: a.is_leader)
-    assert set(a.next_run_times()) == {"sync", "paper_tick", "alert_check"}
+    assert set(a.next_run_times()) == {"sync", "paper_tick", "alert_check", "news"}
     wait_for(lambda: len(_runs(db_engine, "alert_check")) >= 3)
     a.shutdown(wait=True)
     alerts, paper = _runs(db_engine, "alert_check"), _runs(db_engine, "paper_tick")
@@ -212,12 +212,12 @@ def test_run_once_runs_every_job_and_releases_the_lease(make, db_engine) -> None
     calls = []
     register_alert_check(calls.append)
     cron = make("cron")
-    assert cron.run_once() == {"sync": "ok", "paper_tick": "skipped", "alert_check": "ok"}
+    assert cron.run_once() == {"sync": "ok", "paper_tick": "skipped", "alert_check": "ok", "news": "skipped"}
     assert "BTC-USD" in set(coverage(db_engine)["symbol"]) and len(calls) == 1
     assert get_lease(db_engine, LEASE_NAME) is None
     assert acquire_lease(db_engine, LEASE_NAME, "app", 60)
-    assert make("cron2").run_once() == dict.fromkeys(("sync", "paper_tick", "alert_check"), "standby")
-    assert len(recent_job_runs(db_engine)) == 3 and len(calls) == 1  # the standby recorded nothing
+    assert make("cron2").run_once() == dict.fromkeys(("sync", "paper_tick", "alert_check", "news"), "standby")
+    assert len(recent_job_runs(db_engine)) == 4 and len(calls) == 1  # the standby recorded nothing
 
 
 @pytest.mark.parametrize(

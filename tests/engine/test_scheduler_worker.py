@@ -78,7 +78,7 @@ def test_worker_once_runs_each_job_once_and_exits(worker_env, db_engine) -> None
     assert report["jobs"]["sync"] == "ok" and report["jobs"]["alert_check"] == "skipped"
     assert report["jobs"]["paper_tick"] in {"ok", "skipped"}  # skipped until the paper broker exists
     runs = recent_job_runs(db_engine)
-    assert sorted(runs["job_id"]) == ["alert_check", "paper_tick", "sync"]
+    assert sorted(runs["job_id"]) == ["alert_check", "news", "paper_tick", "sync"]
     assert set(runs["owner"]) == {report["owner"]} and "running" not in set(runs["status"])
     assert get_lease(db_engine, LEASE_NAME) is None
 
