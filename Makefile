@@ -50,6 +50,9 @@ bench: $(STAMPS)/dev
 	$(PY) benchmarks/bench_storage.py
 	$(PY) benchmarks/bench_backtest.py
 	$(PY) benchmarks/bench_paper.py
+	$(PY) benchmarks/bench_tearsheet.py
+	$(PY) benchmarks/bench_optimizer.py
+	$(PY) benchmarks/bench_sentiment.py
 
 clean:
 	rm -rf $(VENV) .numba_cache .pytest_cache
