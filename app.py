@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from pages._notify import notification_centre
 from pages._shared import data_badge, get_db, get_scheduler
 
 st.set_page_config(page_title="Quantdesk", page_icon="📈", layout="wide", initial_sidebar_state="auto")
@@ -29,11 +30,13 @@ PAGES = {
     ],
     "System": [
         st.Page("pages/data.py", title="Data", icon="🗄️"),
+        st.Page("pages/settings.py", title="Settings", icon="⚙️"),
     ],
 }
 
 with st.sidebar:
     st.markdown("### 📈 Quantdesk")
     data_badge(sidebar=True)
+    notification_centre()
 
 st.navigation(PAGES).run()

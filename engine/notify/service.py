@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from engine.config import Settings, get_settings
 from engine.errors import QuantdeskError
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 IN_APP = "in-app"
+IST = ZoneInfo("Asia/Kolkata")
 DEFAULT_RATE_LIMIT = 30  # deliveries per hour and channel
 SEVERITY_ALIASES = {"error": "critical", "danger": "critical", "warn": "warning", "ok": "success"}
 _executor: ThreadPoolExecutor | None = None
@@ -197,17 +199,11 @@ def send_test(db: Engine, channel_id: int, *, settings: Settings | None = None,
     cfg = _cfg(settings)
     with transaction(db) as session:
         channel = store.get_channel(session, channel_id)
-    sent = datetime.now(UTC).astimezone(_ist()).strftime("%d %b %Y %H:%M IST")
+    sent = datetime.now(UTC).astimezone(IST).strftime("%d %b %Y %H:%M IST")
     body = f"Test from Quantdesk: the channel '{channel.name}' ({KINDS[channel.kind].title}) works. Sent {sent}."
     return deliver(db, channel, title="Quantdesk test notification", body=body, severity="info",
                    policy=policy or RetryPolicy(attempts=1, wait_s=0, timeout_s=cfg.notify_timeout_s),
                    respect_limit=False, settings=cfg)
-
-
-def _ist():  # noqa: ANN202 - a tzinfo
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo("Asia/Kolkata")
 
 
 def _pool() -> ThreadPoolExecutor:
