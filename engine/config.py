@@ -84,6 +84,7 @@ class Settings(BaseSettings):
     notify_attempts: int = Field(default=3, ge=1, le=10)  # tries per channel and notification
     notify_retry_wait_s: float = Field(default=2.0, ge=0)  # first wait between tries; doubles each retry
     notify_timeout_s: float = Field(default=5.0, gt=0)  # connect and read timeout of one delivery try
+    auth_required: bool | None = None  # login: true forces it on, false off; unset = on unless loopback (README Login)
 
     @field_validator("news_feeds", mode="before")
     @classmethod

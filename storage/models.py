@@ -13,6 +13,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -510,3 +511,17 @@ class DeliveryAttempt(Base):
         CheckConstraint(_in("status", DELIVERY_STATUSES), name="ck_delivery_attempts_status"),
         CheckConstraint("attempt >= 1", name="ck_delivery_attempts_attempt"),
     )
+
+
+class LoginAttempt(Base):
+    """One login try (`ok` true on success); the rate limiter counts failures per username since its last success."""
+
+    __tablename__ = "login_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ok: Mapped[bool] = mapped_column(Boolean)
+    client: Mapped[str] = mapped_column(String(64), default="")  # remote address as Streamlit saw it, or "cli"
+
+    __table_args__ = (Index("ix_login_attempts_username_at", "username", "at"),)

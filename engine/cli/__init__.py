@@ -14,4 +14,5 @@ COMMAND_MODULES = (
     "engine.cli.optimize_cmd",  # optimize (weights, lot allocation, frontier)
     "engine.cli.sentiment_cmd",  # sentiment score
     "engine.cli.alerts_cmd",  # alerts add|list|check|history|ack|snooze|disable|rearm|delete|kinds
+    "engine.cli.auth_cmd",  # auth hash-password|unlock|attempts
 )
