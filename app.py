@@ -14,12 +14,13 @@ get_scheduler()  # background jobs, once per server process (settings.scheduler 
 
 PAGES = {
     "Monitor": [
+        st.Page("pages/overview.py", title="Overview", icon="🏠", default=True),
         st.Page("pages/paper.py", title="Paper Trading", icon="🧾"),
         st.Page("pages/portfolio.py", title="Portfolio", icon="💼"),
         st.Page("pages/alerts.py", title="Alerts", icon="🔔"),
     ],
     "Research": [
-        st.Page("pages/market.py", title="Market", icon="🕯️", default=True),
+        st.Page("pages/market.py", title="Market", icon="🕯️"),
         st.Page("pages/backtest.py", title="Backtest", icon="🧪"),
         st.Page("pages/strategy_lab.py", title="Strategy Lab", icon="🔬"),
         st.Page("pages/optimizer.py", title="Optimizer", icon="⚖️"),

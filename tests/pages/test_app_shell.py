@@ -15,7 +15,7 @@ def test_app_starts_and_fills_an_empty_database_with_the_watchlist(demo_env, db_
     cov = coverage(db_engine)
     assert set(cov["symbol"]) == {"RELIANCE.NS", "TCS.NS"}  # the (test) watchlist, demo provider
     assert any("demo data" in w.value for w in at.sidebar.warning)
-    assert at.title[0].value == "Market"  # the default page
+    assert at.title[0].value == "Overview"  # the default page (home)
 
 
 def test_every_page_opens_from_the_navigation(seeded) -> None:  # noqa: ANN001, F811

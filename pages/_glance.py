@@ -1,0 +1,161 @@
+"""Overview sections: positions, alerts, breakers, data freshness, jobs (an `_overview.py` would clash with its URL)."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import streamlit as st
+
+from engine.data.instruments import instrument_for
+from engine.data.providers.base import is_intraday
+from engine.errors import DataError
+from engine.money import format_money
+from engine.overview import SchedulerHealth
+
+P = "overview"
+TZ = "Asia/Kolkata"
+UP, DOWN = "color: #26a69a", "color: #ef5350"
+TRIPPED_ROW = "background-color: rgba(239, 83, 80, 0.18); color: #ef5350; font-weight: 600"
+STATUS_LABELS = {"fresh": "🟢 fresh", "stale": "🟠 stale", "demo": "🧪 demo", "failed": "🔴 failed",
+                 "missing": "⚪ missing"}
+JOB_LABELS = {"ok": "✅ ok", "failed": "🔴 failed", "skipped": "⏭️ skipped", "running": "⏳ running",
+              "never run": "— never run"}
+
+
+def _ist(ts: object, fmt: str = "%d %b %H:%M") -> str:
+    if ts is None or (not isinstance(ts, str) and pd.isna(ts)):
+        return "—"
+    stamp = pd.Timestamp(ts)
+    return (stamp.tz_localize("UTC") if stamp.tz is None else stamp).tz_convert(TZ).strftime(fmt)
+
+
+def human_age(delta: pd.Timedelta | None) -> str:
+    """'just now', '12 min', '3 h 5 min', '2 d 4 h'; '—' for None."""
+    if delta is None or pd.isna(delta):
+        return "—"
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 1:
+        return "just now"
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h" if hours else f"{days} d"
+
+
+def _pnl_colour(value: object) -> str:
+    if not isinstance(value, float | int) or math.isnan(value) or value == 0:
+        return ""
+    return UP if value > 0 else DOWN
+
+
+def positions(frame: pd.DataFrame) -> None:
+    if frame.empty:
+        st.info("No open positions — deploy a strategy to paper trading, or add holdings to a portfolio.", icon="📭")
+        c1, c2 = st.columns(2)
+        with c1:
+            st.page_link("pages/paper.py", label="Paper Trading", icon="🧾")
+        with c2:
+            st.page_link("pages/portfolio.py", label="Portfolio", icon="💼")
+        return
+    table = frame.rename(columns={"book": "Book", "symbol": "Symbol", "qty": "Qty", "avg_price": "Avg",
+                                  "last_price": "LTP", "pnl": "P&L", "pnl_pct": "P&L %"}).drop(columns="currency")
+    styled = (table.style.format({"Qty": "{:,.0f}", "P&L %": "{:+.2%}"}, na_rep="—")
+              .map(_pnl_colour, subset=["P&L", "P&L %"]))
+    for row, currency in frame["currency"].items():  # each row in its own currency, nothing converted
+        styled = styled.format(lambda v, c=currency: format_money(v, c), subset=pd.IndexSlice[[row], ["Avg", "LTP", "P&L"]])
+    st.dataframe(styled, hide_index=True, width="stretch", key=f"{P}_positions")
+    st.caption("Paper: average fill and the last tick's price; P&L after entry costs. Holdings: FIFO average cost "
+               "incl. fees and the latest stored close.")
+
+
+def alerts(events: pd.DataFrame, unread: int) -> None:
+    if events.empty:
+        st.info("No alert has fired yet — add a rule, e.g. *Price above* on a symbol you watch.", icon="🔔")
+        st.page_link("pages/alerts.py", label="Add an alert rule", icon="🔔")
+        return
+    table = pd.DataFrame({"Fired (IST)": events["fired_at"].map(_ist), "Rule": events["rule"],
+                          "Message": events["message"],
+                          "Seen": ["✔️" if pd.notna(a) else "🔔 new" for a in events["acknowledged_at"]]})
+    st.dataframe(table, hide_index=True, width="stretch", key=f"{P}_alerts")
+    label = f"Acknowledge {unread} on Alerts" if unread else "All alerts on Alerts"
+    st.page_link("pages/alerts.py", label=label, icon="✔️" if unread else "🔔")
+
+
+def breakers(frame: pd.DataFrame) -> None:
+    if frame.empty:
+        st.info("No deployment has a circuit breaker — set a daily-loss breaker when you deploy to paper.", icon="🛡️")
+        st.page_link("pages/paper.py", label="Paper Trading", icon="🧾")
+        return
+    table = pd.DataFrame({"Deployment": frame["deployment"],
+                          "State": ["🛑 TRIPPED" if s == "TRIPPED" else "✅ OK" for s in frame["status"]],
+                          "Reason": frame["reason"].fillna(""),
+                          "Since (IST)": frame["tripped_at"].map(lambda t: _ist(t) if t else "")})
+    tripped = frame["status"].eq("TRIPPED").to_numpy()
+    styled = table.style.apply(lambda row: [TRIPPED_ROW if tripped[row.name] else ""] * len(row), axis=1)
+    st.dataframe(styled, hide_index=True, width="stretch", key=f"{P}_breakers")
+    if tripped.any():
+        st.page_link("pages/paper.py", label="Review and reset on Paper Trading", icon="🔓")
+
+
+def _last_bar(symbol: str, interval: str, ts: object) -> str:
+    if ts is None or pd.isna(ts):
+        return "—"
+    if not is_intraday(interval):
+        return pd.Timestamp(ts).strftime("%d %b %Y")  # daily bars are labelled by their session date
+    try:
+        zone = instrument_for(symbol).timezone
+    except DataError:
+        zone = "UTC"
+    return pd.Timestamp(ts).tz_convert(zone).strftime("%d %b %H:%M %Z")
+
+
+def freshness(frame: pd.DataFrame, spark_bars: int) -> None:
+    if frame.empty:
+        st.info("The watchlist is empty — sync some symbols (or set the watchlist in your config).", icon="🗄️")
+        st.page_link("pages/data.py", label="Go to Data", icon="🗄️")
+        return
+    table = pd.DataFrame({
+        "Symbol": frame["symbol"], "Status": frame["status"].map(STATUS_LABELS),
+        "Last bar": [_last_bar(s, i, t) for s, i, t in zip(frame["symbol"], frame["interval"], frame["last_bar"])],
+        "Age": frame["age"].map(human_age), "Trend": frame["closes"], "Problem": frame["error"]})
+    st.dataframe(table, hide_index=True, width="stretch", key=f"{P}_data", column_config={
+        "Trend": st.column_config.LineChartColumn(f"Last {spark_bars} closes", width="small"),
+        "Age": st.column_config.TextColumn("Age", help="Time since the newest bar closed")})
+    if (frame["status"] != "fresh").any():
+        st.page_link("pages/data.py", label="Sync or repair on Data", icon="🗄️")
+    else:
+        st.caption(f"{frame['interval'].iloc[0]} bars · fresh = the newest bar the exchange calendar expects.")
+
+
+def scheduler_line(health: SchedulerHealth) -> None:
+    heartbeat = human_age(pd.Timedelta(seconds=health.heartbeat_age_s)) if health.heartbeat_age_s is not None else ""
+    if health.is_running:
+        st.caption(f"Scheduler **{health.mode}** · running on `{health.holder}` · heartbeat {heartbeat} ago")
+    elif health.mode == "off":
+        st.info("The scheduler is off: nothing syncs, ticks or checks alerts by itself. Set scheduler = \"thread\" "
+                "or run `python -m engine worker`.", icon="⏸️")
+    else:
+        last = f" (last heartbeat {heartbeat} ago)" if heartbeat else ""
+        hint = "start `python -m engine worker`" if health.mode == "worker" else "restart the app"
+        st.warning(f"No scheduler holds the job lease{last}: jobs are not running — {hint}.", icon="⏹️")
+
+
+def jobs(health: SchedulerHealth, frame: pd.DataFrame) -> None:
+    scheduler_line(health)
+    if (frame["status"] == "never run").all():
+        st.caption("No job has run yet. You can sync data by hand meanwhile.")
+        st.page_link("pages/data.py", label="Sync now on Data", icon="🗄️")
+        return
+    table = pd.DataFrame({"Job": frame["job"], "Last run (IST)": frame["started_at"].map(_ist),
+                          "Status": frame["status"].map(lambda s: JOB_LABELS.get(s, s)),
+                          "Took": frame["duration_s"].map(lambda s: "—" if pd.isna(s) else f"{s:,.1f} s"),
+                          "Note": frame["note"]})
+    st.dataframe(table, hide_index=True, width="stretch", key=f"{P}_jobs")
+    failed = frame[frame["last_error"] != ""].sort_values("last_error_at", ascending=False)
+    if len(failed):
+        last = failed.iloc[0]
+        st.caption(f"Last error — {last['job']}, {_ist(last['last_error_at'])} IST: {last['last_error'][:300]}")
