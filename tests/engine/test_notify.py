@@ -342,3 +342,13 @@ def test_in_app_unread_count_mark_read_and_mark_all_read(db_engine) -> None:  # 
     assert [n.title for n in N.recent_notifications(db_engine, unread_only=True)] == ["note 1", "note 0"]
     assert N.mark_all_read(db_engine) == 2 and N.unread_count(db_engine) == 0
     assert all(n.is_read for n in N.recent_notifications(db_engine))
+
+
+def test_the_alert_check_and_the_alerts_page_use_these_notifications(db_engine, hook) -> None:  # noqa: ANN001
+    from engine.alerts import checker, service
+
+    assert checker.notify is N.notify
+    webhook_channel(db_engine, hook.url)
+    webhook_channel(db_engine, "http://127.0.0.1:9/x", name="off")
+    N.update_channel(db_engine, N.list_channels(db_engine)[1].id, enabled=False)
+    assert service.available_channels(db_engine) == ["in-app", "hook"]
