@@ -74,7 +74,11 @@ class LexiconModel:
 def _lexicon_score(text: str) -> Score:
     if not text or text.isspace():
         return Score("neutral", 0.0, 0.0, LEXICON_NAME)
-    value = compound(text)
+    return _score_of(compound(text))
+
+
+@lru_cache(maxsize=1 << 14)  # compounds have 4 decimals and recur: build each Score once
+def _score_of(value: float) -> Score:
     label = label_for(value)
     confidence = abs(value) if label != "neutral" else 1.0 - abs(value) / THRESHOLD
     return Score(label, value, round(min(max(confidence, 0.0), 1.0), 4), LEXICON_NAME)  # type: ignore[arg-type]
