@@ -153,9 +153,9 @@ def allocation_section(result: OptimizationResult, universe: Universe) -> None:
         return
     money = lambda v: format_money(v, currency)  # noqa: E731
     m = metric_slots(2)
-    m[0].metric("Invested", money(alloc.invested), f"{alloc.invested / cash:.1%} of cash", delta_color="off",
-                delta_arrow="off")
-    m[1].metric("Leftover cash", money(alloc.leftover))
+    m[0].metric("Invested", format_money(alloc.invested, currency, compact=True),
+                f"{alloc.invested / cash:.1%} of cash", delta_color="off", delta_arrow="off", help=money(alloc.invested))
+    m[1].metric("Leftover cash", format_money(alloc.leftover, currency, compact=True), help=money(alloc.leftover))
     table = alloc.table()
     shown = pd.DataFrame({
         "Symbol": table["symbol"], "Lot size": table["lot_size"], "Lots": table["lots"], "Quantity": table["quantity"],
@@ -169,7 +169,7 @@ def backtest_section(result: AllocationBacktest, currency: str) -> None:
     st.subheader("Monthly-rebalanced backtest vs equal weight")
     gain = result.stats["total_return"] - result.equal_stats["total_return"]
     m = metric_slots(4)
-    m[0].metric("Total return", f"{result.stats['total_return']:+.2%}", f"{gain:+.2%} vs equal weight")
+    m[0].metric("Total return", f"{result.stats['total_return']:+.2%}", f"{gain * 100:+.2f} pp vs equal weight")
     m[1].metric("CAGR", f"{result.stats['cagr']:+.2%}")
     m[2].metric("Sharpe", f"{result.stats['sharpe']:.2f}", f"{result.stats['sharpe'] - result.equal_stats['sharpe']:+.2f}")
     m[3].metric("Max drawdown", f"{result.stats['max_drawdown']:.2%}")

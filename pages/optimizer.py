@@ -7,6 +7,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from engine.data.instruments import instrument_for
 from engine.errors import QuantdeskError
 from engine.optimizer import (
     OBJECTIVES,
@@ -42,6 +43,14 @@ indices = [s for s in daily if s.startswith("^")]
 if len(candidates) < 2:
     st.info("The optimiser needs daily bars of at least two symbols — sync more on the **Data** page.", icon="🗄️")
     st.stop()
+
+
+def default_basket(symbols: list[str], size: int = 8) -> list[str]:
+    """Up to `size` symbols of the currency most symbols trade in, so cash can be allocated across them."""
+    by_currency: dict[str, list[str]] = {}
+    for symbol in symbols:
+        by_currency.setdefault(instrument_for(symbol).currency, []).append(symbol)
+    return max(by_currency.values(), key=len)[:size]
 
 
 def target_inputs(objective: str) -> dict[str, float]:
@@ -99,7 +108,8 @@ def benchmark_input(needed: bool) -> str:
 
 with st.container(border=True):
     c = st.columns([3, 1])
-    chosen = c[0].multiselect("Symbols", candidates, default=candidates[:8], key=f"{P}_symbols", max_selections=30)
+    chosen = c[0].multiselect("Symbols", candidates, default=default_basket(candidates), key=f"{P}_symbols",
+                              max_selections=30)
     lookback = c[1].selectbox("Lookback", list(LOOKBACKS), index=2, key=f"{P}_lookback",
                               help="Daily bars used to estimate returns and risk")
     c = st.columns(3)

@@ -38,7 +38,8 @@ def frontier_figure(frontier: Frontier, chosen: PortfolioPoint | None = None, *,
     fig.update_xaxes(title_text="Volatility (annual)", tickformat=".0%", rangemode="tozero")
     fig.update_yaxes(title_text="Expected return (annual)", tickformat=".0%")
     charts.style(fig, height=height, title=title)
-    fig.update_layout(hovermode="closest")
+    # the shared legend sits just under the plot, where this chart's x-axis title is
+    fig.update_layout(hovermode="closest", legend={"y": -0.2}, margin={"b": 20})
     return fig
 
 

@@ -126,6 +126,14 @@ def test_incomplete_view_blocks_the_run(basket) -> None:  # noqa: ANN001
     assert at.button(key="opt_run").disabled
 
 
+def test_default_basket_keeps_to_one_currency(seeded, db_engine) -> None:  # noqa: ANN001, F811
+    seed_demo_bars(db_engine, ("AAPL", "INFY.NS", "^NSEI"))
+    at = app("optimizer")
+    assert not at.exception
+    assert at.multiselect(key="opt_symbols").value == ["INFY.NS", "RELIANCE.NS", "TCS.NS"]  # no AAPL, no index
+    assert "AAPL" in at.multiselect(key="opt_symbols").options
+
+
 def test_one_symbol_is_an_empty_state(seeded, db_engine) -> None:  # noqa: ANN001, F811
     at = app("optimizer")
     assert not at.exception
