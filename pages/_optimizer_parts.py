@@ -80,6 +80,18 @@ def views_editor(symbols: list[str]) -> tuple[list[View], list[str]]:
     return views_from_table(edited)
 
 
+def market_caps_editor(symbols: list[str]) -> dict[str, float] | None:
+    """Optional market caps per symbol for the prior; None (equal caps) when every cell is empty."""
+    table = pd.DataFrame({"Symbol": symbols, "Market cap": pd.Series([None] * len(symbols), dtype="float64")})
+    edited = st.data_editor(table, hide_index=True, width="stretch", num_rows="fixed",
+                            key=f"{P}_mcaps_" + "|".join(symbols), disabled=["Symbol"],
+                            column_config={"Market cap": st.column_config.NumberColumn(
+                                min_value=0.0, help="Any one unit for all (e.g. ₹ crore); empty = equal caps")})
+    caps = {r["Symbol"]: float(r["Market cap"]) for r in edited.to_dict(orient="records")
+            if not _blank(r["Market cap"])}
+    return caps or None
+
+
 def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value)) or value == ""
 

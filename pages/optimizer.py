@@ -86,16 +86,18 @@ def constraint_inputs(chosen: list[str], sectors: dict[str, str], is_hrp: bool) 
 
 def bl_inputs(chosen: list[str]) -> tuple[BlackLittermanSpec | None, list[str]]:
     with st.expander("Black-Litterman views"):
-        use = st.toggle("Use Black-Litterman", key=f"{P}_bl", help="Market-implied prior (equal caps) tilted "
-                        "by your views; replaces the expected-return estimate")
+        use = st.toggle("Use Black-Litterman", key=f"{P}_bl", help="Market-implied prior tilted by your views; "
+                        "replaces the expected-return estimate")
         views, problems = ui.views_editor(chosen)
+        st.caption("Market caps for the prior (optional; equal caps when left empty)")
+        caps = ui.market_caps_editor(chosen)
         c = st.columns(2)
         delta = c[0].number_input("Risk aversion δ (0 = from the benchmark, else 2.5)", 0.0, 50.0, 0.0, 0.25,
                                   key=f"{P}_delta")
         tau = c[1].number_input("τ (weight on views)", 0.01, 1.0, 0.05, 0.01, key=f"{P}_tau")
     if not use:
         return None, []
-    return BlackLittermanSpec(views=tuple(views), risk_aversion=delta or None, tau=tau), problems
+    return BlackLittermanSpec(views=tuple(views), market_caps=caps, risk_aversion=delta or None, tau=tau), problems
 
 
 def benchmark_input(needed: bool) -> str:

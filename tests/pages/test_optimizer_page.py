@@ -115,6 +115,17 @@ def test_reoptimised_backtest_and_views(basket) -> None:  # noqa: ANN001
     assert any("not free of hindsight" in c.value for c in at.caption)
 
 
+def test_partial_market_caps_are_an_error(basket) -> None:  # noqa: ANN001
+    at = app("optimizer")
+    at.toggle(key="opt_bl").set_value(True)
+    at.session_state["opt_mcaps_" + "|".join(LISTED)] = {"edited_rows": {"0": {"Market cap": 5000.0}},
+                                                           "added_rows": [], "deleted_rows": []}
+    at.selectbox(key="opt_bt_mode").set_value("fixed")
+    at.button(key="opt_run").click().run(timeout=180)
+    assert not at.exception
+    assert any("market caps are missing for" in e for e in errors(at)), errors(at)
+
+
 def test_incomplete_view_blocks_the_run(basket) -> None:  # noqa: ANN001
     at = app("optimizer")
     at.toggle(key="opt_bl").set_value(True)
