@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import re
 import threading
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from engine.errors import ConfigError
@@ -78,7 +80,8 @@ def _first_line(exc: BaseException) -> str:
 def load_finbert(model: str, batch_size: int = 16) -> FinbertModel:
     """Load a text-classification model (Hugging Face id or local directory) on the CPU.
 
-    Raises FinbertLoadError with a one-line reason. Honours HF_HUB_OFFLINE (then a missing id fails at once).
+    Raises FinbertLoadError with a one-line reason. A directory, or HF_HUB_OFFLINE=1 read at call time (so
+    it holds even when huggingface_hub was imported before it was set), never touches the network.
     """
     for package in ("torch", "transformers"):
         if importlib.util.find_spec(package) is None:
@@ -92,9 +95,10 @@ def load_finbert(model: str, batch_size: int = 16) -> FinbertModel:
     hf_logging.set_verbosity_error()
     hub_logging.set_verbosity_error()  # no "Retrying in 2s" lines while an offline download attempt fails
     hf_logging.disable_progress_bar()  # no "Loading weights" bars in CLI output or server logs
+    local_only = Path(model).is_dir() or os.environ.get("HF_HUB_OFFLINE", "").lower() in {"1", "true", "yes", "on"}
     try:
         pipe = pipeline("text-classification", model=model, tokenizer=model, top_k=None, truncation=True,
-                        device="cpu")
+                        device="cpu", local_files_only=local_only)
     except OSError as exc:
         raise FinbertLoadError(f"FinBERT weights not found for {model!r} (offline and not downloaded, "
                                f"or no such directory)") from exc
