@@ -155,7 +155,7 @@ def _log() -> None:
         return
     shown = frame.assign(at=frame["at"].dt.tz_convert(IST).dt.tz_localize(None),
                          status=frame["status"].map(STATUS_ICONS).fillna(frame["status"]))
-    st.dataframe(shown[["at", "channel", "kind", "title", "attempt", "status", "error"]], width="stretch",
+    st.dataframe(shown[["at", "channel", "status", "attempt", "error", "title", "kind"]], width="stretch",
                  hide_index=True, key="settings_log_table",
                  column_config={"at": st.column_config.DatetimeColumn("at (IST)", format="DD MMM HH:mm:ss"),
                                 "error": st.column_config.TextColumn(width="large")})

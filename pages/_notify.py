@@ -59,14 +59,20 @@ def _when(note: NotificationRecord) -> str:
     return note.created_at.astimezone(IST).strftime("%d %b %H:%M IST")
 
 
+def _escape(text: str) -> str:
+    """Plain text for st.markdown: a "$" would start LaTeX."""
+    return text.replace("$", "\\$")
+
+
 def _render(note: NotificationRecord) -> None:
     icon = SEVERITY_ICONS.get(note.severity, "ℹ️")
-    title = note.title if note.is_read else f"**{note.title}**"
-    st.markdown(f"{icon} {title}  \n{note.body}")
-    st.caption(f"{_when(note)} · {note.source}" + ("" if note.is_read else " · unread"))
-    if not note.is_read:
-        st.button("Mark read", key=f"notify_read_{note.id}", type="tertiary", on_click=_mark_read,
-                  args=(note.id,))
+    title = _escape(note.title) if note.is_read else f"**{_escape(note.title)}**"
+    meta = f"{_when(note)} · {note.source}" + ("" if note.is_read else " · unread")
+    with st.container(border=True):
+        st.markdown(f"{icon} {title}  \n{_escape(note.body)}  \n:gray[{meta}]")
+        if not note.is_read:
+            st.button("Mark read", key=f"notify_read_{note.id}", type="tertiary", on_click=_mark_read,
+                      args=(note.id,))
 
 
 def notification_centre() -> None:
@@ -84,7 +90,6 @@ def notification_centre() -> None:
         st.button("Mark all read", key="notify_read_all", disabled=not unread, on_click=_mark_all_read,
                   icon="✔️")
         for note in recent:
-            st.divider()
             _render(note)
         if len(recent) == SHOWN:
             st.caption(f"The {SHOWN} most recent are shown.")
