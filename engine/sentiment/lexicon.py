@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import string
 from functools import lru_cache
 
 from vaderSentiment import vaderSentiment as vader
@@ -11,7 +12,6 @@ from vaderSentiment import vaderSentiment as vader
 from engine.sentiment.lexicon_data import FINANCE_LEXICON, NEUTRALISED, PHRASES
 
 THRESHOLD = 0.05  # |compound| below this is neutral (VADER's convention)
-_PUNCT = "".join(chr(c) for c in range(33, 127) if not chr(c).isalnum())  # == string.punctuation
 _NEGATE = frozenset(vader.NEGATE)
 _BOOSTERS = vader.BOOSTER_DICT
 _SPECIAL = vader.SPECIAL_CASES
@@ -103,7 +103,7 @@ def reference_compound(text: str) -> float:
 
 
 def _strip(token: str) -> str:
-    stripped = token.strip(_PUNCT)
+    stripped = token.strip(string.punctuation)
     return token if len(stripped) <= 2 else stripped
 
 

@@ -51,7 +51,7 @@ NEUTRALISED: tuple[str, ...] = (
     "share", "shares", "crude", "vice", "liability", "liabilities", "tax", "taxes", "cancer", "mine",
     "interest", "credit", "security", "securities", "gross", "limited", "free", "bonus", "holiday",
     "nifty", "yes", "hero", "united", "trust", "care", "dear", "capital", "charges", "charged", "exposed",
-    "matter", "justice", "like", "help", "save", "pretty", "bliss", "critical", "tension", "tensions",
+    "matter", "justice", "like", "critical",
 )
 
 # Multi-word cues, joined into one token before scoring. Each entry: (cue substrings, at least one of

@@ -123,3 +123,11 @@ def test_table_path_and_rule_path_both_run_and_agree():
     assert lexicon.fast_compound(simple) == lexicon.normalised_compound(simple) < -0.5
     assert lexicon.fast_compound(modified) == lexicon.normalised_compound(modified) > 0
     assert lexicon._token_table()["not"] != lexicon._token_table()["not"]  # NaN marks a modifier
+
+
+def test_phrase_cues_are_single_tokens_the_phrase_needs():
+    from engine.sentiment.lexicon_data import PHRASES
+
+    for cues, pattern, token, _ in PHRASES:
+        assert cues and all(" " not in c for c in cues), token  # the cue table looks cues up per token
+        assert all(c in pattern for c in cues), token
