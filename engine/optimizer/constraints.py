@@ -123,6 +123,8 @@ def max_return(mu: pd.Series, constraints: Constraints) -> tuple[float, pd.Serie
     """Highest expected return (and its weights) of a fully invested portfolio within the constraints (LP)."""
     tickers = list(mu.index)
     n = len(tickers)
+    if not constraints.active_caps():
+        return _max_return_box(mu, constraints)
     a_ub, b_ub = [], []
     for sector, cap in constraints.active_caps().items():
         row = np.array([1.0 if constraints.sector_map.get(t) == sector else 0.0 for t in tickers])
@@ -134,3 +136,15 @@ def max_return(mu: pd.Series, constraints: Constraints) -> tuple[float, pd.Serie
     if not result.success:
         raise OptimizationError(f"no fully invested portfolio fits the constraints ({constraints.describe()})")
     return float(-result.fun), pd.Series(result.x, index=tickers)
+
+
+def _max_return_box(mu: pd.Series, constraints: Constraints) -> tuple[float, pd.Series]:
+    """Box bounds only: every asset at the min weight, the rest poured into the best returns up to the max."""
+    lo, hi = bounds(constraints)
+    weights = pd.Series(lo, index=mu.index, dtype=float)
+    left = 1.0 - lo * len(mu)
+    for symbol in mu.sort_values(ascending=False, kind="stable").index:
+        add = min(hi - lo, max(left, 0.0))
+        weights[symbol] += add
+        left -= add
+    return float(weights @ mu), weights

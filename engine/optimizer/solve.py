@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Callable
 
@@ -26,9 +27,14 @@ WARNING_TEXT = {
 INFEASIBLE = {"infeasible", "infeasible_inaccurate", "unbounded", "unbounded_inaccurate"}
 
 
+@functools.cache
+def _installed() -> frozenset[str]:
+    return frozenset(cp.installed_solvers())
+
+
 def solver_chain(first: str) -> tuple[str, ...]:
     """`first`, then the other installed solvers of SOLVERS, in order."""
-    installed = set(cp.installed_solvers())
+    installed = _installed()
     if first not in installed:
         raise OptimizationError(f"solver {first!r} is not installed; use one of {', '.join(sorted(installed))}")
     return (first, *(s for s in SOLVERS if s != first and s in installed))

@@ -282,3 +282,16 @@ def test_l2_spreads_weights_and_max_sharpe_says_it_is_approximate(mu_cov: tuple[
     assert (spread.raw_weights**2).sum() < (plain.raw_weights**2).sum()
     sharpe = optimise_estimates(mu, cov, OptimizeSpec(constraints=Constraints(l2_gamma=0.1)))
     assert any(n.startswith("L2 with max Sharpe acts on PyPortfolioOpt's scaled weights") for n in sharpe.notes)
+
+
+@pytest.mark.parametrize(("low", "high"), [(0.0, 1.0), (0.05, 0.3), (0.1, 0.2), (0.0, 0.17)])
+def test_max_return_of_box_bounds_equals_the_lp(low: float, high: float, mu_cov: tuple[pd.Series, pd.DataFrame]) -> None:
+    from scipy.optimize import linprog
+
+    from engine.optimizer import max_return
+
+    mu, _ = mu_cov
+    best, weights = max_return(mu, Constraints(low, high))
+    lp = linprog(-mu.to_numpy(), A_eq=np.ones((1, len(mu))), b_eq=[1.0], bounds=[(low, high)] * len(mu))
+    assert best == pytest.approx(-lp.fun, abs=1e-12)
+    assert weights.sum() == pytest.approx(1.0) and weights.min() >= low - 1e-12 and weights.max() <= high + 1e-12
