@@ -217,6 +217,7 @@ def test_a_passphrase_works_as_the_key(db_engine, hook, monkeypatch) -> None:  #
     webhook_channel(db_engine, hook.url)
     N.notify(db_engine, title="t", body="b", channels=["hook"], wait=True)
     assert hook.posts[0].headers["Authorization"] == f"Bearer {TOKEN}"
+    assert "correct horse" not in repr(get_settings()) and "secret_key=" not in repr(get_settings())
 
 
 def test_without_a_configured_key_one_is_generated_into_a_0600_key_file(db_engine, tmp_path, monkeypatch,

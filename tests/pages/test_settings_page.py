@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from cryptography.fernet import Fernet
 from sqlalchemy import text
+from streamlit.testing.v1 import AppTest
 
 from engine import notify
 from engine.config import get_settings
 from engine.secrets import generate_key
 from tests.engine.notify_helpers import WebhookServer, closed_port
-from tests.pages.page_helpers import app, demo_env, empty_db, errors  # noqa: F401
+from tests.pages.page_helpers import ROOT, app, demo_env, empty_db, errors  # noqa: F401
 
 TOKEN = "hook-Secret-Token-42"
 
@@ -140,3 +144,22 @@ def test_edit_disable_rate_limit_and_delete(empty_db, db_engine, hook) -> None: 
     at.button(key=f"{prefix}_delete").click().run()
     assert not at.exception and notify.list_channels(db_engine) == []
     assert any("No channels yet" in i.value for i in at.info)
+
+
+def test_a_key_from_the_streamlit_secrets_file_is_used(empty_db, db_engine, monkeypatch) -> None:  # noqa: ANN001, F811
+    from engine import secrets as key_store
+
+    key = generate_key()
+    monkeypatch.delenv("QUANTDESK_SECRET_KEY")
+    get_settings.cache_clear()
+    monkeypatch.setattr(key_store, "_process_key", "")  # restored after the test: the key is process-wide
+    at = AppTest.from_file(str(ROOT / "pages" / "settings.py"), default_timeout=60)
+    at.secrets["QUANTDESK_SECRET_KEY"] = key
+    at.run()
+    assert any("the key from .streamlit/secrets.toml" in c.value for c in at.caption)
+    add_webhook(at, "desk", "http://127.0.0.1:9/x")
+    assert not errors(at)
+    with db_engine.connect() as conn:
+        token = conn.execute(text("SELECT secret_encrypted FROM notification_channels")).scalar_one()
+    assert TOKEN in Fernet(key.encode()).decrypt(token.encode()).decode()
+    assert not (Path(db_engine.url.database).parent / "secret.key").exists()  # no key file was generated
