@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
+from pages._auth import require_login
 from pages._notify import notification_centre
 from pages._shared import data_badge, get_db, get_scheduler
 
 st.set_page_config(page_title="Quantdesk", page_icon="📈", layout="wide", initial_sidebar_state="auto")
+require_login()  # before anything renders: login form + st.stop() until someone is logged in
 
 get_db()  # migrations + first-start data, once per server process
 get_scheduler()  # background jobs, once per server process (settings.scheduler == "thread")
