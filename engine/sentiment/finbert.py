@@ -86,6 +86,9 @@ def load_finbert(model: str, batch_size: int = 16) -> FinbertModel:
     for package in ("torch", "transformers"):
         if importlib.util.find_spec(package) is None:
             raise FinbertLoadError(f"{package} is not installed")
+    local_only = Path(model).is_dir() or os.environ.get("HF_HUB_OFFLINE", "").lower() in {"1", "true", "yes", "on"}
+    if not local_only:
+        _check_downloadable(model)  # before importing torch/transformers (seconds) for nothing
     try:
         from huggingface_hub.utils import logging as hub_logging
         from transformers import pipeline
@@ -95,7 +98,6 @@ def load_finbert(model: str, batch_size: int = 16) -> FinbertModel:
     hf_logging.set_verbosity_error()
     hub_logging.set_verbosity_error()  # no "Retrying in 2s" lines while an offline download attempt fails
     hf_logging.disable_progress_bar()  # no "Loading weights" bars in CLI output or server logs
-    local_only = Path(model).is_dir() or os.environ.get("HF_HUB_OFFLINE", "").lower() in {"1", "true", "yes", "on"}
     try:
         pipe = pipeline("text-classification", model=model, tokenizer=model, top_k=None, truncation=True,
                         device="cpu", local_files_only=local_only)
@@ -105,3 +107,17 @@ def load_finbert(model: str, batch_size: int = 16) -> FinbertModel:
     except Exception as exc:
         raise FinbertLoadError(f"{model!r} failed to load: {_first_line(exc)}") from exc
     return FinbertModel(pipe, model, batch_size)
+
+
+def _check_downloadable(model: str) -> None:
+    """Fail fast when the weights are not cached and the hub cannot be reached: a download attempt would
+    otherwise retry for ~20 s before the lexicon takes over (every app start on an offline machine)."""
+    from huggingface_hub import HfApi, try_to_load_from_cache
+
+    if isinstance(try_to_load_from_cache(model, "config.json"), str):
+        return
+    try:
+        HfApi().model_info(model, timeout=5)
+    except Exception as exc:  # noqa: BLE001 - any failure means: no weights to be had right now
+        raise FinbertLoadError(f"FinBERT weights for {model!r} are not downloaded and the Hugging Face hub "
+                               f"is unreachable ({_first_line(exc)})") from exc
