@@ -20,7 +20,7 @@ from engine.portfolio.report import PortfolioReport, stored_closes
 from engine.scheduler import JOBS
 from storage import overview as store
 from storage.alerts import events_frame
-from storage.candles import DEMO, coverage
+from storage.candles import DEMO
 from storage.paper import list_deployments, positions_frame
 from storage.scheduler_runs import get_lease, recent_job_runs
 from storage.sync_runs import last_runs
@@ -89,6 +89,7 @@ class Snapshot:
         out += [f"{self.unread_alerts} unacknowledged alert(s)"] if self.unread_alerts else []
         counts = self.data["status"].value_counts()
         out += [f"{counts[s]} symbol(s) {s}" for s in ("failed", "missing", "stale") if counts.get(s, 0)]
+        out += [f"{counts['demo']} symbol(s) on demo data"] if counts.get("demo", 0) else []
         out += [f"job {j} failed" for j in self.jobs.loc[self.jobs["status"] == "failed", "job"]]
         if self.scheduler.mode != "off" and not self.scheduler.is_running:
             out.append("no scheduler is running jobs")
@@ -174,21 +175,23 @@ def currency_totals(books: pd.DataFrame) -> tuple[CurrencyTotal, ...]:
 
 
 def data_freshness(db: Engine, watchlist: Sequence[str], interval: str, now: pd.Timestamp) -> pd.DataFrame:
-    """Freshness of each watchlist symbol at `interval` with its last `SPARK_BARS` closes, worst status first."""
-    cov = coverage(db)
-    cov = cov[cov["interval"] == interval].set_index("symbol")
+    """Freshness of each watchlist symbol at `interval` with its last `SPARK_BARS` closes, worst status first.
+
+    Demo status: any of those recent bars is generated demo data (older history is not looked at).
+    """
     runs = last_runs(db)
     runs = runs[runs["interval"] == interval].set_index("symbol")
-    closes = store.recent_closes(db, list(watchlist), interval, SPARK_BARS)
+    recent = store.recent_bars(db, watchlist, interval, SPARK_BARS)
     rows = []
     for symbol in dict.fromkeys(watchlist):
-        last = cov.at[symbol, "last"] if symbol in cov.index else None
-        source = str(cov.at[symbol, "source"]) if symbol in cov.index else ""
+        bars = recent.get(symbol)
+        last = bars.index[-1] if bars is not None else None
+        sources = sorted(set(bars["source"])) if bars is not None else []
         run_status = str(runs.at[symbol, "status"]) if symbol in runs.index else ""
-        status = freshness(symbol, interval, last, now, is_demo=DEMO in source.split("+"), last_status=run_status)
+        status = freshness(symbol, interval, last, now, is_demo=DEMO in sources, last_status=run_status)
         rows.append({"symbol": symbol, "interval": interval, "last_bar": last, "age": age(symbol, interval, last, now),
-                     "status": status, "source": source,
-                     "closes": [round(float(x), 4) for x in closes[symbol]] if symbol in closes else [],
+                     "status": status, "source": "+".join(sources),
+                     "closes": [round(float(x), 4) for x in bars["close"]] if bars is not None else [],
                      "error": str(runs.at[symbol, "error"]) if run_status == "failed" else ""})
     frame = pd.DataFrame(rows, columns=DATA_COLUMNS)
     order = frame["status"].map({s: i for i, s in enumerate(STATUSES)})

@@ -118,10 +118,11 @@ def freshness(frame: pd.DataFrame, spark_bars: int) -> None:
         st.info("The watchlist is empty — sync some symbols (or set the watchlist in your config).", icon="🗄️")
         st.page_link("pages/data.py", label="Go to Data", icon="🗄️")
         return
-    table = pd.DataFrame({
-        "Symbol": frame["symbol"], "Status": frame["status"].map(STATUS_LABELS),
+    table = pd.DataFrame({  # symbol, status and trend first: what a phone shows without scrolling
+        "Symbol": frame["symbol"], "Status": frame["status"].map(STATUS_LABELS), "Trend": frame["closes"],
+        "Age": frame["age"].map(human_age),
         "Last bar": [_last_bar(s, i, t) for s, i, t in zip(frame["symbol"], frame["interval"], frame["last_bar"])],
-        "Age": frame["age"].map(human_age), "Trend": frame["closes"], "Problem": frame["error"]})
+        "Problem": frame["error"]})
     st.dataframe(table, hide_index=True, width="stretch", key=f"{P}_data", column_config={
         "Trend": st.column_config.LineChartColumn(f"Last {spark_bars} closes", width="small"),
         "Age": st.column_config.TextColumn("Age", help="Time since the newest bar closed")})

@@ -69,7 +69,7 @@ def headline(snap: Snapshot) -> None:
     if problems:
         st.warning("Needs a look: " + " · ".join(problems), icon="⚠️")
     else:
-        st.success("All fine: no tripped breaker, no unread alert, data fresh, jobs healthy.", icon="✅")
+        st.success("All fine: no tripped breaker, no unread alert, market data fresh, no failed job.", icon="✅")
     if len(snap.totals) > 1:
         st.caption("Amounts stay in their own currency: each currency is totalled apart and nothing is converted.")
     for note in snap.notices:

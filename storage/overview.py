@@ -17,22 +17,24 @@ def unacknowledged_events(engine: Engine) -> int:
         return int(conn.execute(stmt).scalar() or 0)
 
 
-def recent_closes(engine: Engine, symbols: Sequence[str], interval: str, n: int) -> dict[str, pd.Series]:
-    """The last `n` closes of each symbol (time order, UTC index) in one query; symbols without bars are absent."""
-    if not symbols or n < 1:
-        return {}
-    rank = func.row_number().over(partition_by=Candle.symbol, order_by=Candle.ts.desc()).label("rank")
-    inner = (select(Candle.symbol, Candle.ts, Candle.close, rank)
-             .where(Candle.interval == interval, Candle.symbol.in_(list(symbols)))).subquery()
-    stmt = select(inner.c.symbol, inner.c.ts, inner.c.close).where(inner.c.rank <= n).order_by(inner.c.symbol,
-                                                                                               inner.c.ts)
+def recent_bars(engine: Engine, symbols: Sequence[str], interval: str, n: int) -> dict[str, pd.DataFrame]:
+    """The last `n` bars (close, source) of each symbol in time order on a UTC index; symbols without bars are absent.
+
+    One primary-key range scan per symbol (newest first, limited), so the cost does not grow with history.
+    """
+    out: dict[str, pd.DataFrame] = {}
+    if n < 1:
+        return out
     with engine.connect() as conn:
-        rows = conn.execute(stmt).all()
-    frame = pd.DataFrame(rows, columns=["symbol", "ts", "close"])
-    out: dict[str, pd.Series] = {}
-    for symbol, part in frame.groupby("symbol", sort=False):
-        index = pd.DatetimeIndex(pd.to_datetime(part["ts"].astype("int64"), unit="s", utc=True), name="ts")
-        out[str(symbol)] = pd.Series(part["close"].astype(float).to_numpy(), index=index, name=str(symbol))
+        for symbol in dict.fromkeys(symbols):
+            stmt = (select(Candle.ts, Candle.close, Candle.source)
+                    .where(Candle.symbol == symbol, Candle.interval == interval)
+                    .order_by(Candle.ts.desc()).limit(n))
+            rows = conn.execute(stmt).all()[::-1]
+            if rows:
+                ts, close, source = zip(*rows)
+                index = pd.DatetimeIndex(pd.to_datetime(list(ts), unit="s", utc=True), name="ts")
+                out[symbol] = pd.DataFrame({"close": [float(c) for c in close], "source": list(source)}, index=index)
     return out
 
 

@@ -145,6 +145,7 @@ def test_tripped_breakers_come_first(db_engine, book) -> None:  # noqa: ANN001
     assert list(snap.breakers["deployment_id"]) == [book["tripped"], book["paused"]]
     assert list(snap.breakers["status"]) == ["TRIPPED", "OK"]
     assert snap.tripped == 1 and "1 circuit breaker(s) tripped" in snap.problems()
+    assert {"1 symbol(s) failed", "1 symbol(s) stale", "1 symbol(s) on demo data"} <= set(snap.problems())
 
 
 def test_data_freshness_of_the_watchlist(db_engine, book) -> None:  # noqa: ANN001
