@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from functools import partial
+from pathlib import Path
+from typing import Any, NoReturn
 
 import streamlit as st
 from sqlalchemy import Engine
@@ -26,6 +28,7 @@ from engine.errors import ConfigError
 from storage.db import make_engine
 from storage.migrate import upgrade
 
+PAGES_DIR = Path(__file__).resolve().parent
 SESSION_KEYS = ("auth_user", "auth_method", "auth_login_at", "auth_seen_at")
 NOTICES = {
     "expired": "Your session expired — log in again.",
@@ -64,9 +67,23 @@ def _secrets_section(name: str) -> dict[str, Any]:
     return _plain(section) if isinstance(section, Mapping) else {}
 
 
-def _stop_with_error(message: str) -> None:
-    st.error(message, icon="🔒")
+def _show_gate(render: Callable[[], None]) -> NoReturn:
+    """Run `render` as the app's only page, hidden, and stop: no navigation of the app shows while nobody is
+    logged in (a sidebar left from before a log-out is replaced). The page also answers every page file's
+    URL, so /market keeps its address through the login and opens Market afterwards."""
+    twins = sorted(f.stem for f in PAGES_DIR.glob("*.py") if not f.stem.startswith("_"))
+    pages = [st.Page(render, title="Log in", icon="🔒", default=True)]
+    pages += [st.Page(render, title="Log in", icon="🔒", url_path=name) for name in twins]
+    st.navigation(pages, position="hidden").run()
     st.stop()
+
+
+def _error_view(message: str) -> None:
+    st.error(message, icon="🔒")
+
+
+def _stop_with_error(message: str) -> NoReturn:
+    _show_gate(partial(_error_view, message))
 
 
 def _client() -> str:
@@ -119,12 +136,15 @@ def _session_user(config: AuthConfig, providers: list[OidcProvider], now: dateti
     return str(state["auth_user"])
 
 
-def _refuse_identity(who: str) -> None:
+def _refuse_identity(who: str) -> NoReturn:
+    _show_gate(partial(_refusal_view, who))
+
+
+def _refusal_view(who: str) -> None:
     st.error(f"{who} may not use this Quantdesk — its owner can add the address (or its @domain) to "
              "`oidc_allow` in the `[quantdesk_auth]` secrets.", icon="🔒")
     if st.button("Log out", key="auth_refused_logout"):
         st.logout()
-    st.stop()
 
 
 def _how_to_set_a_password() -> None:
@@ -189,8 +209,7 @@ def _expiry_watch(config: AuthConfig) -> None:
 
 def _account_sidebar(user: str, config: AuthConfig) -> None:
     with st.sidebar:
-        st.caption(f"👤 {user}")
-        if st.button("Log out", key="auth_logout", icon=":material/logout:"):
+        if st.button(f"Log out · {user}", key="auth_logout", icon=":material/logout:", help="End this session"):
             method = st.session_state.get("auth_method")
             _end_session("logged_out")
             if method == "oidc":
@@ -210,11 +229,9 @@ def require_login() -> None:
         return
     providers = oidc_providers(oidc_section)
     if not config.users and not providers:
-        _how_to_set_a_password()
-        st.stop()
+        _show_gate(_how_to_set_a_password)
     now = datetime.now(UTC)
     user = _session_user(config, providers, now)
     if user is None:
-        _login_page(config, providers, now)
-        st.stop()
+        _show_gate(partial(_login_page, config, providers, now))
     _account_sidebar(user, config)
