@@ -61,8 +61,9 @@ def positions(frame: pd.DataFrame) -> None:
         with c2:
             st.page_link("pages/portfolio.py", label="Portfolio", icon="💼")
         return
-    table = frame.rename(columns={"book": "Book", "symbol": "Symbol", "qty": "Qty", "avg_price": "Avg",
-                                  "last_price": "LTP", "pnl": "P&L", "pnl_pct": "P&L %"}).drop(columns="currency")
+    labels = {"symbol": "Symbol", "pnl": "P&L", "pnl_pct": "P&L %", "qty": "Qty", "avg_price": "Avg",
+              "last_price": "LTP", "book": "Book"}  # P&L right after the symbol: what a phone shows first
+    table = frame[list(labels)].rename(columns=labels)
     styled = (table.style.format({"Qty": "{:,.0f}", "P&L %": "{:+.2%}"}, na_rep="—")
               .map(_pnl_colour, subset=["P&L", "P&L %"]))
     for row, currency in frame["currency"].items():  # each row in its own currency, nothing converted
@@ -77,9 +78,9 @@ def alerts(events: pd.DataFrame, unread: int) -> None:
         st.info("No alert has fired yet — add a rule, e.g. *Price above* on a symbol you watch.", icon="🔔")
         st.page_link("pages/alerts.py", label="Add an alert rule", icon="🔔")
         return
-    table = pd.DataFrame({"Fired (IST)": events["fired_at"].map(_ist), "Rule": events["rule"],
-                          "Message": events["message"],
-                          "Seen": ["✔️" if pd.notna(a) else "🔔 new" for a in events["acknowledged_at"]]})
+    table = pd.DataFrame({"Seen": ["✔️" if pd.notna(a) else "🔔 new" for a in events["acknowledged_at"]],
+                          "Fired (IST)": events["fired_at"].map(_ist), "Rule": events["rule"],
+                          "Message": events["message"]})
     st.dataframe(table, hide_index=True, width="stretch", key=f"{P}_alerts")
     label = f"Acknowledge {unread} on Alerts" if unread else "All alerts on Alerts"
     st.page_link("pages/alerts.py", label=label, icon="✔️" if unread else "🔔")
@@ -90,8 +91,8 @@ def breakers(frame: pd.DataFrame) -> None:
         st.info("No deployment has a circuit breaker — set a daily-loss breaker when you deploy to paper.", icon="🛡️")
         st.page_link("pages/paper.py", label="Paper Trading", icon="🧾")
         return
-    table = pd.DataFrame({"Deployment": frame["deployment"],
-                          "State": ["🛑 TRIPPED" if s == "TRIPPED" else "✅ OK" for s in frame["status"]],
+    table = pd.DataFrame({"State": ["🛑 TRIPPED" if s == "TRIPPED" else "✅ OK" for s in frame["status"]],
+                          "Deployment": frame["deployment"],
                           "Reason": frame["reason"].fillna(""),
                           "Since (IST)": frame["tripped_at"].map(lambda t: _ist(t) if t else "")})
     tripped = frame["status"].eq("TRIPPED").to_numpy()
@@ -124,7 +125,7 @@ def freshness(frame: pd.DataFrame, spark_bars: int) -> None:
         "Last bar": [_last_bar(s, i, t) for s, i, t in zip(frame["symbol"], frame["interval"], frame["last_bar"])],
         "Problem": frame["error"]})
     st.dataframe(table, hide_index=True, width="stretch", key=f"{P}_data", column_config={
-        "Trend": st.column_config.LineChartColumn(f"Last {spark_bars} closes", width="small"),
+        "Trend": st.column_config.LineChartColumn("Trend", width="small", help=f"The last {spark_bars} closes"),
         "Age": st.column_config.TextColumn("Age", help="Time since the newest bar closed")})
     if (frame["status"] != "fresh").any():
         st.page_link("pages/data.py", label="Sync or repair on Data", icon="🗄️")
@@ -133,14 +134,18 @@ def freshness(frame: pd.DataFrame, spark_bars: int) -> None:
 
 
 def scheduler_line(health: SchedulerHealth) -> None:
-    heartbeat = human_age(pd.Timedelta(seconds=health.heartbeat_age_s)) if health.heartbeat_age_s is not None else ""
+    if health.heartbeat_age_s is None:
+        heartbeat = ""
+    else:
+        age = human_age(pd.Timedelta(seconds=health.heartbeat_age_s))
+        heartbeat = "heartbeat just now" if age == "just now" else f"heartbeat {age} ago"
     if health.is_running:
-        st.caption(f"Scheduler **{health.mode}** · running on `{health.holder}` · heartbeat {heartbeat} ago")
+        st.caption(f"Jobs run on `{health.holder}` · {heartbeat} · this app's scheduler setting: **{health.mode}**")
     elif health.mode == "off":
         st.info("The scheduler is off: nothing syncs, ticks or checks alerts by itself. Set scheduler = \"thread\" "
                 "or run `python -m engine worker`.", icon="⏸️")
     else:
-        last = f" (last heartbeat {heartbeat} ago)" if heartbeat else ""
+        last = f" (last {heartbeat})" if heartbeat else ""
         hint = "start `python -m engine worker`" if health.mode == "worker" else "restart the app"
         st.warning(f"No scheduler holds the job lease{last}: jobs are not running — {hint}.", icon="⏹️")
 
@@ -151,8 +156,8 @@ def jobs(health: SchedulerHealth, frame: pd.DataFrame) -> None:
         st.caption("No job has run yet. You can sync data by hand meanwhile.")
         st.page_link("pages/data.py", label="Sync now on Data", icon="🗄️")
         return
-    table = pd.DataFrame({"Job": frame["job"], "Last run (IST)": frame["started_at"].map(_ist),
-                          "Status": frame["status"].map(lambda s: JOB_LABELS.get(s, s)),
+    table = pd.DataFrame({"Job": frame["job"], "Status": frame["status"].map(lambda s: JOB_LABELS.get(s, s)),
+                          "Last run (IST)": frame["started_at"].map(_ist),
                           "Took": frame["duration_s"].map(lambda s: "—" if pd.isna(s) else f"{s:,.1f} s"),
                           "Note": frame["note"]})
     st.dataframe(table, hide_index=True, width="stretch", key=f"{P}_jobs")

@@ -9,7 +9,7 @@ import streamlit as st
 
 from engine.errors import QuantdeskError
 from engine.money import format_money
-from engine.overview import SPARK_BARS, Snapshot, build_snapshot
+from engine.overview import SPARK_BARS, CurrencyTotal, Snapshot, build_snapshot
 from pages import _glance as parts
 from pages._shared import get_db, settings
 from pages._widgets import metric_slots
@@ -34,34 +34,38 @@ def money(value: float, currency: str) -> str:
     return format_money(value, currency) if math.isfinite(value) else "—"
 
 
-def cards(snap: Snapshot) -> None:
-    """Equity and today's P&L per currency (never converted), then positions, alerts, breakers and data."""
-    totals = snap.totals
+def money_cards(totals: tuple[CurrencyTotal, ...]) -> None:
+    """Equity and today's P&L per currency, never converted; full width on a phone so long amounts fit."""
     several = len(totals) > 1
-    slots = metric_slots(2 * max(1, len(totals)) + 4)
+    cols = st.columns(2 * max(1, len(totals)), gap="small")
+    if not totals:
+        cols[0].metric("Total equity", "—", border=True, help="No paper deployments or holdings yet.")
+        cols[1].metric("Today's P&L", "—", border=True)
     for i, t in enumerate(totals):
         suffix = f" · {t.currency}" if several else ""
-        slots[2 * i].metric(f"Total equity{suffix}", money(t.equity, t.currency), border=True,
-                            help=f"{t.books} book(s) in {t.currency}: running and paused paper deployments at their "
-                                 "last tick plus holdings at the latest stored close.")
+        cols[2 * i].metric(f"Total equity{suffix}", money(t.equity, t.currency), border=True,
+                           help=f"{t.books} book(s) in {t.currency}: running and paused paper deployments at their "
+                                "last tick plus holdings at the latest stored close.")
         pct = t.day_pnl_pct
-        slots[2 * i + 1].metric(f"Today's P&L{suffix}", money(t.day_pnl, t.currency),
-                                None if math.isnan(pct) else f"{pct:+.2%}", border=True,
-                                help="Each book's latest session against the one before (net of that day's trades); "
-                                     "% of the value before the move.")
-    if not totals:
-        slots[0].metric("Total equity", "—", border=True, help="No paper deployments or holdings yet.")
-        slots[1].metric("Today's P&L", "—", border=True)
-    n = 2 * max(1, len(totals))
-    slots[n].metric("Open positions", f"{len(snap.positions)}", border=True, help="Paper positions and holdings.")
-    slots[n + 1].metric("Unread alerts", f"{snap.unread_alerts}", border=True,
-                        help="Alert events not acknowledged yet (acknowledge them on Alerts).")
-    breakers = "—" if snap.breakers.empty else ("OK" if not snap.tripped else f"{snap.tripped} TRIPPED")
-    slots[n + 2].metric("Circuit breakers", breakers, border=True,
-                        help="Deployments with a breaker: OK, or how many tripped (new entries blocked).")
+        cols[2 * i + 1].metric(f"Today's P&L{suffix}", money(t.day_pnl, t.currency),
+                               None if math.isnan(pct) else f"{pct:+.2%}", border=True,
+                               help="Each book's latest session against the one before (net of that day's trades); "
+                                    "% of the value before the move.")
+
+
+def count_cards(snap: Snapshot) -> None:
+    """Open positions, unread alerts, tripped breakers and fresh symbols: two cards a row on a phone."""
+    slots = metric_slots(4)
+    slots[0].metric("Open positions", f"{len(snap.positions)}", border=True, help="Paper positions and holdings.")
+    slots[1].metric("Unread alerts", f"{snap.unread_alerts}", border=True,
+                    help="Alert events not acknowledged yet (acknowledge them on Alerts).")
+    total = len(snap.breakers)
+    slots[2].metric("Breakers tripped", f"{snap.tripped} / {total}" if total else "—",
+                    "entries blocked" if snap.tripped else None, delta_color="inverse", delta_arrow="off",
+                    border=True, help="Deployments whose circuit breaker tripped, of those that have one.")
     fresh = int((snap.data["status"] == "fresh").sum())
-    slots[n + 3].metric("Data fresh", f"{fresh} / {len(snap.data)}" if len(snap.data) else "—", border=True,
-                        help="Watchlist symbols whose newest bar is the one the exchange calendar expects.")
+    slots[3].metric("Data fresh", f"{fresh} / {len(snap.data)}" if len(snap.data) else "—", border=True,
+                    help="Watchlist symbols whose newest bar is the one the exchange calendar expects.")
 
 
 def headline(snap: Snapshot) -> None:
@@ -85,7 +89,8 @@ def live() -> None:
         st.error(f"The overview cannot be read: {exc}", icon="⚠️")
         return
     headline(snap)
-    cards(snap)
+    money_cards(snap.totals)
+    count_cards(snap)
     st.subheader("Open positions")
     parts.positions(snap.positions)
     left, right = st.columns(2, gap="medium")

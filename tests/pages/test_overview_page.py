@@ -41,7 +41,7 @@ def test_app_opens_on_the_overview(seeded) -> None:  # noqa: ANN001, F811
     at = home()
     assert not at.exception
     assert at.title[0].value == "Overview"
-    assert {"Total equity", "Today's P&L", "Open positions", "Unread alerts", "Circuit breakers",
+    assert {"Total equity", "Today's P&L", "Open positions", "Unread alerts", "Breakers tripped",
             "Data fresh"} <= set(metrics(at))
 
 
@@ -76,7 +76,7 @@ def test_paper_book_holding_and_tripped_breaker(seeded, db_engine) -> None:  # n
     holdings = build_report(db_engine).totals["value"]
     m = metrics(at)
     assert m["Total equity"] == format_money(float(dep["equity"]) + holdings, "INR")
-    assert m["Circuit breakers"] == "1 TRIPPED"
+    assert m["Breakers tripped"] == "1 / 1"
     assert "Main" in set(table(at, "Book")["Book"])
     assert table(at, "Deployment").iloc[0]["State"] == "🛑 TRIPPED"
     assert any("circuit breaker(s) tripped" in w.value for w in at.warning)
