@@ -13,7 +13,6 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from engine.auth import (
-    HASH_COMMAND,
     AuthConfig,
     OidcProvider,
     authenticate,
@@ -39,7 +38,7 @@ SECRETS_SNIPPET = """[quantdesk_auth]
 session_minutes = 720
 
 [quantdesk_auth.users.alice]
-password_hash = "$2b$12$…"   # the line printed by the command above"""
+password_hash = "$2b$12$…"  # printed by step 1"""
 
 
 @st.cache_resource(show_spinner=False)
@@ -148,11 +147,17 @@ def _refusal_view(who: str) -> None:
 
 
 def _how_to_set_a_password() -> None:
-    st.title("📈 Quantdesk", anchor=False)
+    _, middle, _ = st.columns([1, 2, 1])
+    middle.title("📈 Quantdesk", anchor=False)
+    with middle:
+        _how_to_steps()
+
+
+def _how_to_steps() -> None:
     st.error("Quantdesk is reachable beyond this computer, so it needs a login — but no user is configured. "
              "It stays closed until one is.", icon="🔒")
     st.markdown("1. Create a password hash (the password is read without echo and never stored):")
-    st.code(f".venv/bin/python -m engine auth hash-password --user alice\n# same as: {HASH_COMMAND}", language="bash")
+    st.code(".venv/bin/python -m engine auth hash-password --user alice", language="bash")
     st.markdown("2. Put the printed lines into `.streamlit/secrets.toml` (git-ignored), e.g.:")
     st.code(SECRETS_SNIPPET, language="toml")
     st.markdown("3. Restart Quantdesk and log in. Single sign-on (OpenID Connect) through Streamlit's own "
