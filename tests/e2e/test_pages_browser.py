@@ -1,21 +1,29 @@
-"""Every page in a real browser, on desktop and on a 390 px phone: renders, no exception, no overflow."""
+"""Every page in a real browser, on desktop and on a 390 px phone: renders, no exception, no overflow, numbers readable."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import SHOTS, wait_for_app
+from tests.e2e.conftest import DESKTOP, PHONE, exception_text, open_page, overflow, shoot, sidebar_collapsed
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
-# Backtest first: a deep link is the first request the fresh server sees. Market is home ("/").
-PAGES = {"backtest": "backtest", "market": "", "strategy_lab": "strategy_lab", "paper": "paper", "risk": "risk",
-         "data": "data"}
-VIEWPORTS = {
-    "desktop": {"viewport": {"width": 1400, "height": 900}},
-    "phone": {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True,
-              "has_touch": True},
-}
+# Backtest first: a deep link is the first request the fresh server sees. Overview is home ("/").
+PAGES = {"backtest": "backtest", "overview": "", "market": "market", "paper": "paper", "portfolio": "portfolio",
+         "alerts": "alerts", "strategy_lab": "strategy_lab", "optimizer": "optimizer", "options": "options",
+         "sentiment": "sentiment", "risk": "risk", "charges": "charges", "data": "data", "settings": "settings"}
+VIEWPORTS = {"desktop": DESKTOP, "phone": PHONE}
+# Each visible metric value: its box inside the screen and its text not cut short by an ellipsis.
+METRIC_BOXES = """() => [...document.querySelectorAll('[data-testid="stMetricValue"]')]
+    .filter(e => e.offsetParent !== null)
+    .map(e => ({text: e.innerText, left: e.getBoundingClientRect().left, right: e.getBoundingClientRect().right,
+                clipped: [e, ...e.querySelectorAll('*')].some(x => x.scrollWidth > x.clientWidth + 1)}))"""
+
+
+def unreadable_metrics(page) -> list[str]:  # noqa: ANN001 - playwright Page
+    width = page.viewport_size["width"]
+    return [f"{m['text']!r} ({'cut short' if m['clipped'] else 'off screen'})" for m in page.evaluate(METRIC_BOXES)
+            if m["clipped"] or m["left"] < -1 or m["right"] > width + 1]
 
 
 @pytest.mark.parametrize("device", list(VIEWPORTS))
@@ -24,17 +32,17 @@ def test_page_renders(browser, app_url: str, page_name: str, device: str) -> Non
     context = browser.new_context(**VIEWPORTS[device])
     page = context.new_page()
     try:
-        page.goto(f"{app_url}/{PAGES[page_name]}", wait_until="domcontentloaded")
-        wait_for_app(page)
-        assert page.locator('[data-testid="stException"]').count() == 0, page.inner_text("body")[:2000]
+        open_page(page, app_url, PAGES[page_name])  # a new session: the login form first, then the page
+        assert not exception_text(page), exception_text(page)
         assert page.locator("h1").count() >= 1
         assert page.get_by_text("Page not found").count() == 0
-        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-        assert overflow <= 1, f"page is {overflow}px wider than the {device} screen"
+        assert overflow(page) <= 1, f"page is {overflow(page)}px wider than the {device} screen"
+        assert not unreadable_metrics(page), f"metric values not readable on {device}: {unreadable_metrics(page)}"
         if device == "desktop":  # the app shell's navigation, even on a deep link to a fresh server
             nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
             assert "Strategy Lab" in nav and "widgets" not in nav, nav
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / f"{page_name}-{device}.png"))
+        else:
+            assert sidebar_collapsed(page), "the sidebar should start collapsed on a phone"
+        shoot(page, f"{page_name}-{device}")
     finally:
         context.close()
