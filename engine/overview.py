@@ -123,7 +123,8 @@ def _paper(db: Engine) -> tuple[list[dict], list[pd.DataFrame], list[str]]:
             positions.append(pd.DataFrame({
                 "book": f"paper #{dep.id}", "symbol": pos["symbol"], "qty": pos["qty"],
                 "avg_price": pos["avg_price"], "last_price": pos["last_price"], "pnl": pos["unrealised_pnl"],
-                "pnl_pct": pos["unrealised_pnl"] / cost, "currency": currency}))
+                "pnl_pct": pos["unrealised_pnl"] / cost,
+                "currency": [_currency([sym], currency) for sym in pos["symbol"]]}))
     return books, positions, notices
 
 
