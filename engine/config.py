@@ -86,6 +86,28 @@ class Settings(BaseSettings):
     notify_timeout_s: float = Field(default=5.0, gt=0)  # connect and read timeout of one delivery try
     auth_required: bool | None = None  # login: true forces it on, false off; unset = on unless loopback (README Login)
 
+    # defaults for new backtests and paper deployments (Settings → Risk & costs); 0 switches a limit off
+    default_costs: str = "pct:0.1"  # cost spec of engine.costs.make_cost_model: pct:0.1, flat:20, nse_delivery, …
+    default_slippage_bps: float = Field(default=5.0, ge=0, le=500)
+    default_max_open_positions: int = Field(default=0, ge=0, le=100)
+    default_max_position_pct: float = Field(default=0.0, ge=0, le=100)  # of starting capital, per position
+    default_max_sector_pct: float = Field(default=0.0, ge=0, le=100)  # gross sector value, % of equity
+    default_daily_loss_pct: float = Field(default=0.0, ge=0, le=100)  # circuit breaker: loss since day start
+    default_max_drawdown_pct: float = Field(default=0.0, ge=0, le=100)  # circuit breaker: fall from peak
+    default_losing_streak: int = Field(default=0, ge=0, le=100)  # circuit breaker: losing trades in a row
+
+    @field_validator("default_costs")
+    @classmethod
+    def _known_costs(cls, v: str) -> str:
+        from engine.costs import make_cost_model  # imported here: the charges schedule loads on import
+        from engine.errors import QuantdeskError
+
+        try:
+            make_cost_model(v)
+        except QuantdeskError as exc:
+            raise ValueError(str(exc)) from exc
+        return v.strip().lower()
+
     @field_validator("news_feeds", mode="before")
     @classmethod
     def _split_feeds(cls, v: object) -> object:

@@ -8,6 +8,7 @@ from sqlalchemy import Engine
 
 from engine.config import Settings, get_settings
 from engine.data import sync as data_sync
+from engine.logbuffer import install_log_buffer
 from engine.scheduler import QuantdeskScheduler, build_scheduler
 from storage import candles as candle_store
 from storage.db import make_engine
@@ -42,6 +43,7 @@ def settings() -> Settings:
 def get_db() -> Engine:
     """The process-wide database engine, migrated; on an empty database the watchlist is synced once."""
     cfg = get_settings()
+    install_log_buffer().add_secret(cfg.secret_key)  # Settings → Health shows engine/storage log lines
     engine = make_engine(cfg.database_url)
     upgrade(engine)
     data_sync.ensure_default_data(engine, cfg)

@@ -9,9 +9,11 @@ import pandas as pd
 import streamlit as st
 
 from engine.backtest import BacktestConfig
+from engine.config import get_settings
 from engine.errors import QuantdeskError, StrategyError
 from engine.metrics import METRIC_CONVENTIONS
 from engine.money import format_money
+from engine.settings_store import cost_choice
 from engine.strategies import Param, Strategy, get_strategy, list_strategies
 from pages._shared import CHART_CONFIG as BASE_CHART_CONFIG
 
@@ -123,16 +125,20 @@ def checked_strategy(strategy_cls: type[Strategy], params: dict[str, Any]) -> St
 
 
 def _cost_spec(key_prefix: str, col: Any) -> str:
+    default, number = cost_choice(get_settings().default_costs)  # Settings → Risk & costs
     model = col.selectbox("Commission model", list(COST_MODELS), format_func=COST_MODELS.get,
+                          index=list(COST_MODELS).index(default) if default in COST_MODELS else 0,
                           key=f"{key_prefix}_cost_model",
                           help="Costs charged on every order (buy and sell). NSE/BSE charges include brokerage, "
                                "STT, exchange, SEBI, stamp duty and GST.")
     if model == "percent":
-        pct = col.number_input("Commission % per order", 0.0, 5.0, 0.1, 0.01, format="%.3f",
+        pct = col.number_input("Commission % per order", 0.0, 5.0, number if default == "percent" else 0.1, 0.01,
+                               format="%.3f",
                                key=f"{key_prefix}_cost_pct", help="0.1 = 0.1 % of the traded value.")
         return f"pct:{pct}"
     if model == "flat":
-        flat = col.number_input("Commission per order", 0.0, 10_000.0, 20.0, 1.0, key=f"{key_prefix}_cost_flat",
+        flat = col.number_input("Commission per order", 0.0, 10_000.0, number if default == "flat" else 20.0, 1.0,
+                                key=f"{key_prefix}_cost_flat",
                                 help="A fixed amount in the account currency per order.")
         return f"flat:{flat}"
     return model
@@ -148,7 +154,8 @@ def backtest_settings(key_prefix: str, *, portfolio: bool = False, n_symbols: in
     cash = c1.number_input("Starting cash", 1_000.0, 1e12, 100_000.0, 10_000.0, format="%.0f",
                            key=f"{key_prefix}_cash", help="Account currency of the symbol(s).")
     costs = _cost_spec(key_prefix, c2)
-    slippage = c3.number_input("Slippage (bps)", 0.0, 500.0, 5.0, 1.0, key=f"{key_prefix}_slippage",
+    slippage = c3.number_input("Slippage (bps)", 0.0, 500.0, float(get_settings().default_slippage_bps), 1.0,
+                               key=f"{key_prefix}_slippage",
                                help="Basis points against you on every market and stop fill (1 bp = 0.01 %).")
     d1, d2, d3 = st.columns(3)
     fill = d1.selectbox("Fill timing", list(FILL_LABELS), format_func=FILL_LABELS.get, key=f"{key_prefix}_fill",

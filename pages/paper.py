@@ -6,6 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from engine.config import get_settings
 from engine.errors import QuantdeskError
 from engine.paper import deployments
 from engine.paper.deployments import DeploymentSpec
@@ -36,17 +37,31 @@ def new_deployment_form() -> None:
     config = backtest_settings(f"{P}_new", portfolio=len(chosen) > 1, n_symbols=max(1, len(chosen)))
     if config is not None and any(p.name == "allow_short" for p in strategy_cls.params):
         params["allow_short"] = config.allow_short
+    cfg = get_settings()  # defaults from Settings → Risk & costs
     r1, r2, r3 = st.columns(3)
-    max_open = r1.number_input("Max open positions (0 = off)", 0, 100, 0, key=f"{P}_new_max_open")
-    max_value = r2.number_input("Max position value (0 = off)", 0.0, 1e12, 0.0, step=10_000.0, key=f"{P}_new_max_value")
-    daily_loss = r3.number_input("Breaker: daily loss % (0 = off)", 0.0, 100.0, 0.0, key=f"{P}_new_daily_loss")
+    max_open = r1.number_input("Max open positions (0 = off)", 0, 100, cfg.default_max_open_positions,
+                               key=f"{P}_new_max_open")
+    max_pct = r2.number_input("Max position % of cash (0 = off)", 0.0, 100.0, cfg.default_max_position_pct,
+                              key=f"{P}_new_max_pct", help="Of the starting cash; stored as a value limit.")
+    sector_pct = r3.number_input("Max sector % of equity (0 = off)", 0.0, 100.0, cfg.default_max_sector_pct,
+                                 key=f"{P}_new_sector_pct")
+    b1, b2, b3 = st.columns(3)
+    daily_loss = b1.number_input("Breaker: daily loss % (0 = off)", 0.0, 100.0, cfg.default_daily_loss_pct,
+                                 key=f"{P}_new_daily_loss")
+    drawdown = b2.number_input("Breaker: drawdown % (0 = off)", 0.0, 100.0, cfg.default_max_drawdown_pct,
+                               key=f"{P}_new_drawdown")
+    streak = b3.number_input("Breaker: losing streak (0 = off)", 0, 100, cfg.default_losing_streak,
+                             key=f"{P}_new_streak", help="Losing trades in a row that stop new entries.")
     strategy = checked_strategy(strategy_cls, params)
     ready = bool(chosen) and strategy is not None and config is not None
     if st.button("Deploy", type="primary", disabled=not ready, key=f"{P}_deploy", icon="🚀"):
-        limits = {k: v for k, v in (("max_open_positions", int(max_open)), ("max_position_value", max_value)) if v}
+        limits = {k: v for k, v in (("max_open_positions", int(max_open)), ("max_position_value",
+                  config.cash * max_pct / 100), ("max_sector_exposure_pct", sector_pct)) if v}
         risk = {"limits": limits} if limits else {}
-        if daily_loss:
-            risk["breaker"] = {"daily_loss_pct": daily_loss, "calendar_symbol": chosen[0]}
+        rules = {k: v for k, v in (("daily_loss_pct", daily_loss), ("max_drawdown_pct", drawdown),
+                                   ("max_consecutive_losses", int(streak))) if v}
+        if rules:
+            risk["breaker"] = {**rules, "calendar_symbol": chosen[0]}
         spec = DeploymentSpec(strategy_cls.name, chosen, strategy.p, interval, config.to_dict(), risk)
         try:
             st.session_state[f"{P}_selected"] = deployments.create_deployment(get_db(), spec)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -33,3 +34,8 @@ def current_revision(engine: Engine) -> str:
             return ""
         row = conn.exec_driver_sql("SELECT version_num FROM alembic_version").first()
     return row[0] if row else ""
+
+
+def head_revision() -> str:
+    """The newest revision of the migration scripts: what `upgrade` brings a database to."""
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head() or ""

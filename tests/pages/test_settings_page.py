@@ -13,7 +13,7 @@ from engine import notify
 from engine.config import get_settings
 from engine.secrets import generate_key
 from tests.engine.notify_helpers import WebhookServer, closed_port
-from tests.pages.page_helpers import ROOT, app, demo_env, empty_db, errors  # noqa: F401
+from tests.pages.page_helpers import ROOT, app, demo_env, empty_db, errors, seeded  # noqa: F401
 
 TOKEN = "hook-Secret-Token-42"
 
@@ -163,3 +163,131 @@ def test_a_key_from_the_streamlit_secrets_file_is_used(empty_db, db_engine, monk
         token = conn.execute(text("SELECT secret_encrypted FROM notification_channels")).scalar_one()
     assert TOKEN in Fernet(key.encode()).decrypt(token.encode()).decode()
     assert not (Path(db_engine.url.database).parent / "secret.key").exists()  # no key file was generated
+
+
+# --- General, Risk & costs and Health tabs -------------------------------------------------------------------
+
+def table_with(at, column: str):  # noqa: ANN001, ANN201
+    """The one dataframe shown with `column` (AppTest does not expose dataframe keys)."""
+    [found] = [d.value for d in at.dataframe if column in d.value.columns]
+    return found
+
+
+def test_save_a_watchlist_change_to_the_config_file(empty_db, monkeypatch) -> None:  # noqa: ANN001, F811
+    import tomllib
+
+    from engine.config import config_path
+
+    config_path().write_text('# desk settings\nwatchlist = ["RELIANCE.NS"]  # what we watch\nmine = 1\n')
+    monkeypatch.delenv("QUANTDESK_WATCHLIST")
+    get_settings.cache_clear()
+    at = app("settings")  # first start syncs RELIANCE.NS from the demo provider
+    watch = at.multiselect(key="settings_cfg_watchlist")
+    assert not watch.disabled and watch.value == ["RELIANCE.NS"]
+    watch.set_value(["RELIANCE.NS", "infy.ns", "^NSEI"])
+    at.button(key="settings_cfg_general_save").click().run()
+    assert not at.exception and not errors(at)
+    assert [t.value for t in at.toast] == ["Settings saved to quantdesk.toml"]
+    assert any(f"Saved to `{config_path()}`" in s.value for s in at.success)
+    text = config_path().read_text()
+    saved = tomllib.loads(text)
+    assert saved["watchlist"] == ["RELIANCE.NS", "INFY.NS", "^NSEI"] and saved["mine"] == 1
+    assert "# desk settings" in text and "# what we watch" in text
+    assert "provider" not in saved  # set by QUANTDESK_PROVIDER, so not written
+    assert get_settings().watchlist == ("RELIANCE.NS", "INFY.NS", "^NSEI")
+    assert at.multiselect(key="settings_cfg_watchlist").value == ["RELIANCE.NS", "INFY.NS", "^NSEI"]
+
+
+def test_an_invalid_cadence_is_rejected_next_to_its_field(empty_db) -> None:  # noqa: ANN001, F811
+    from engine.config import config_path
+
+    at = app("settings")
+    at.number_input(key="settings_cfg_paper_every_minutes").set_value(0.0)
+    at.number_input(key="settings_cfg_news_every_minutes").set_value(45.0)
+    at.button(key="settings_cfg_general_save").click().run()
+    assert not at.exception
+    assert errors(at) == ["must be between 0.5 and 1,440, got 0"]
+    assert not config_path().exists() and not at.toast
+    at.number_input(key="settings_cfg_paper_every_minutes").set_value(2.0)
+    at.button(key="settings_cfg_general_save").click().run()
+    assert not errors(at) and get_settings().paper_every_minutes == 2.0 and get_settings().news_every_minutes == 45
+
+
+def test_env_overridden_fields_are_disabled_with_a_note(empty_db, monkeypatch) -> None:  # noqa: ANN001, F811
+    monkeypatch.setenv("QUANTDESK_DEFAULT_SLIPPAGE_BPS", "12")
+    get_settings.cache_clear()
+    at = app("settings")
+    assert not at.exception
+    assert at.selectbox(key="settings_cfg_provider").disabled
+    assert at.multiselect(key="settings_cfg_watchlist").disabled
+    slippage = at.number_input(key="settings_cfg_default_slippage_bps")
+    assert slippage.disabled and slippage.value == 12
+    assert not at.number_input(key="settings_cfg_sync_every_minutes").disabled
+    notes = [c.value for c in at.caption]
+    for var in ("QUANTDESK_PROVIDER", "QUANTDESK_WATCHLIST", "QUANTDESK_DEFAULT_SLIPPAGE_BPS"):
+        assert any(f"set by {var}" in n for n in notes), var
+
+
+def test_risk_and_cost_defaults_reach_new_deployments_and_backtests(seeded, monkeypatch) -> None:  # noqa: ANN001, F811
+    at = app("settings")
+    at.selectbox(key="settings_cfg_default_costs_model").set_value("nse_futures").run()
+    at.number_input(key="settings_cfg_default_slippage_bps").set_value(8.0)
+    at.number_input(key="settings_cfg_default_max_open_positions").set_value(3)
+    at.number_input(key="settings_cfg_default_max_position_pct").set_value(10.0)
+    at.number_input(key="settings_cfg_default_max_sector_pct").set_value(40.0)
+    at.number_input(key="settings_cfg_default_max_drawdown_pct").set_value(15.0)
+    at.number_input(key="settings_cfg_default_losing_streak").set_value(4)
+    at.button(key="settings_cfg_risk_save").click().run()
+    assert not at.exception and not errors(at)
+    cfg = get_settings()
+    assert (cfg.default_costs, cfg.default_slippage_bps, cfg.default_max_open_positions) == ("nse_futures", 8, 3)
+    paper = app("paper")
+    assert not paper.exception
+    assert paper.selectbox(key="paper_new_cost_model").value == "nse_futures"
+    assert paper.number_input(key="paper_new_slippage").value == 8.0
+    assert paper.number_input(key="paper_new_max_open").value == 3
+    assert paper.number_input(key="paper_new_sector_pct").value == 40.0
+    assert paper.number_input(key="paper_new_drawdown").value == 15.0
+    assert paper.number_input(key="paper_new_streak").value == 4
+    paper.button(key="paper_deploy").click().run()
+    assert not paper.exception and not errors(paper)
+    from engine.paper import deployments
+    from storage.paper import list_deployments
+
+    [dep_id] = list_deployments(get_db_engine()).loc[:, "id"].tolist()
+    dep = deployments.get(get_db_engine(), int(dep_id))
+    assert dep["config"]["costs"] == "nse_futures" and dep["config"]["slippage_bps"] == 8.0
+    assert dep["risk"]["limits"] == {"max_open_positions": 3, "max_position_value": 10_000.0,  # 10 % of ₹1,00,000
+                                     "max_sector_exposure_pct": 40.0}
+    assert dep["risk"]["breaker"]["max_drawdown_pct"] == 15.0
+    assert dep["risk"]["breaker"]["max_consecutive_losses"] == 4 and "daily_loss_pct" not in dep["risk"]["breaker"]
+
+
+def get_db_engine():  # noqa: ANN201
+    from pages._shared import get_db
+
+    return get_db()
+
+
+def test_health_tab_shows_the_migration_head_and_a_job_run(empty_db, db_engine) -> None:  # noqa: ANN001, F811
+    from datetime import UTC, datetime, timedelta
+
+    from storage import scheduler_runs as runs
+    from storage.db import transaction
+    from storage.migrate import head_revision
+
+    with transaction(db_engine) as s:
+        run_id = runs.start_job_run(s, "sync", "host:1:abc", started_at=datetime.now(UTC) - timedelta(minutes=5))
+    with transaction(db_engine) as s:
+        runs.finish_job_run(s, run_id, "ok")
+    at = app("settings")
+    assert not at.exception and not errors(at)
+    assert any(f"at head **{head_revision()}**" in m.value for m in at.markdown)
+    assert {m.label: m.value for m in at.metric}["Schema"] == "at head"
+    jobs = table_with(at, "job").set_index("job")
+    assert jobs.at["sync", "status"] == "✅ ok" and jobs.at["news", "status"] == "— never run"
+    assert any("Mode **off**" in m.value for m in at.markdown)
+    versions = table_with(at, "package").set_index("package")
+    assert versions.at["streamlit", "version"][0].isdigit()
+    assert [t.label for t in at.tabs if t.label in ("General", "Risk & costs", "Notifications", "Health")] == [
+        "General", "Risk & costs", "Notifications", "Health"]
