@@ -17,6 +17,7 @@ IST = ZoneInfo("Asia/Kolkata")
 STATUS_ICONS = {"ok": "✅ ok", "failed": "❌ failed", "running": "⏳ running", "skipped": "⏭️ skipped",
                 "never run": "— never run"}
 WARN_STYLE = "background-color: rgba(255, 75, 75, 0.18)"
+LOG_HEIGHT = 320  # px: about eight lines, the rest scroll inside the table
 
 
 @st.cache_data(ttl=10, show_spinner="Checking health…")
@@ -73,11 +74,11 @@ def _log(report: HealthReport) -> None:
         st.caption("Nothing logged by the engine or storage in this server process yet.")
         return
     st.caption(f"The last {len(report.log_lines)} lines, newest first; warnings and errors highlighted.")
-    frame = pd.DataFrame([{"time (IST)": _ist(line.at), "level": line.level, "logger": line.logger,
-                           "message": line.message} for line in reversed(report.log_lines)])
+    frame = pd.DataFrame([{"time (IST)": _ist(line.at), "level": line.level, "message": line.message,
+                           "logger": line.logger} for line in reversed(report.log_lines)])
     warn = [line.is_warning for line in reversed(report.log_lines)]
     styled = frame.style.apply(lambda row: [WARN_STYLE if warn[row.name] else ""] * len(row), axis=1)
-    st.dataframe(styled, hide_index=True, width="stretch", height=320, key=f"{P}_log",
+    st.dataframe(styled, hide_index=True, width="stretch", height=min(LOG_HEIGHT, 38 + 35 * len(frame)), key=f"{P}_log",
                  column_config={"message": st.column_config.TextColumn(width="large")})
 
 

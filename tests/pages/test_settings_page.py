@@ -291,3 +291,34 @@ def test_health_tab_shows_the_migration_head_and_a_job_run(empty_db, db_engine) 
     assert versions.at["streamlit", "version"][0].isdigit()
     assert [t.label for t in at.tabs if t.label in ("General", "Risk & costs", "Notifications", "Health")] == [
         "General", "Risk & costs", "Notifications", "Health"]
+
+
+def test_a_cadence_change_restarts_the_scheduler_of_this_process(empty_db, monkeypatch) -> None:  # noqa: ANN001, F811
+    import time
+    from datetime import UTC, datetime
+
+    from engine.scheduler import running_schedulers
+    from pages._shared import get_scheduler
+
+    monkeypatch.setenv("QUANTDESK_SCHEDULER", "thread")
+    get_settings.cache_clear()
+    at = app("settings")
+    first = get_scheduler()  # as app.py starts it
+    at.number_input(key="settings_cfg_alert_every_minutes").set_value(3.0)
+    at.button(key="settings_cfg_general_save").click().run()
+    assert not at.exception and not errors(at)
+    assert any("The scheduler restarted with the new settings" in s.value for s in at.success)
+    [second] = running_schedulers()  # the first one was shut down, not left running beside it
+    assert second is not first and not first.running and second.settings.alert_every_minutes == 3.0
+    deadline = time.monotonic() + 20
+    while not second.is_leader and time.monotonic() < deadline:  # it takes the lease the first one released
+        time.sleep(0.1)
+    assert second.is_leader
+    due = second.next_run_times()
+    assert set(due) == {"sync", "paper_tick", "alert_check", "news"}
+    wait_s = (datetime.fromisoformat(due["alert_check"]) - datetime.now(UTC)).total_seconds()
+    assert 150 < wait_s <= 180  # the new 3-minute cadence
+    at.number_input(key="settings_cfg_news_every_minutes").set_value(30.0)  # unchanged: no restart
+    at.button(key="settings_cfg_general_save").click().run()
+    assert running_schedulers() == [second]
+    assert not any("restarted" in s.value for s in at.success)
