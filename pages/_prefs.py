@@ -9,7 +9,7 @@ from typing import Any
 import streamlit as st
 
 from engine.config import Settings, get_settings
-from engine.errors import ConfigError
+from engine.errors import ConfigError, QuantdeskError
 from engine.settings_store import (
     EARLIEST_HISTORY,
     EDITABLE,
@@ -70,7 +70,10 @@ def _apply_to_scheduler(result: SaveResult, cfg: Settings) -> str:
     if cfg.scheduler == "worker":
         return "Restart `python -m engine worker` to apply the new schedule and watchlist to its jobs."
     get_scheduler.clear()  # on_release shuts the old one down; it hands the lease over when its job ends
-    get_scheduler()
+    try:
+        get_scheduler()
+    except QuantdeskError as exc:  # the settings are saved; the app's next start runs them
+        return f"The scheduler could not restart ({exc}); restart the app to apply the new schedule."
     return "The scheduler restarted with the new settings: new cadences count from now."
 
 
@@ -88,6 +91,9 @@ def _save(values: dict[str, Any], fields: tuple[str, ...], form: str) -> None:
         st.rerun()
     except ConfigError as exc:
         errors[f"_{form}"] = str(exc)
+        st.rerun()
+    except OSError as exc:
+        errors[f"_{form}"] = f"could not write the config file ({exc.strerror or exc}): check its folder's permissions"
         st.rerun()
     _forget(fields)
     st.cache_data.clear()

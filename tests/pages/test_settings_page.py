@@ -322,3 +322,14 @@ def test_a_cadence_change_restarts_the_scheduler_of_this_process(empty_db, monke
     at.button(key="settings_cfg_general_save").click().run()
     assert running_schedulers() == [second]
     assert not any("restarted" in s.value for s in at.success)
+
+
+def test_an_unwritable_config_file_is_an_error_not_a_traceback(empty_db, monkeypatch, tmp_path) -> None:  # noqa: ANN001, F811
+    (tmp_path / "not-a-folder").write_text("")
+    monkeypatch.setenv("QUANTDESK_CONFIG", str(tmp_path / "not-a-folder" / "quantdesk.toml"))
+    get_settings.cache_clear()
+    at = app("settings")
+    at.number_input(key="settings_cfg_news_every_minutes").set_value(45.0)
+    at.button(key="settings_cfg_general_save").click().run()
+    assert not at.exception
+    assert [e for e in errors(at) if e.startswith("Not saved: could not write the config file")]
