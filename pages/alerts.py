@@ -11,6 +11,7 @@ from engine import alerts
 from engine.alerts import Kind
 from engine.errors import QuantdeskError
 from engine.strategies.base import Param
+from pages._notify import clear_notification_caches
 from pages._shared import get_db, load_bars_cached, stored_intervals, stored_symbols
 from pages._widgets import metric_slots
 from storage.paper import list_deployments
@@ -200,9 +201,13 @@ if st.button("Check now", type="primary", key=f"{P}_check", icon="🔎",
              help="Evaluate every rule against the stored bars now (the scheduler does this every minute)"):
     with st.spinner("Checking alert rules…"):
         fired = alerts.check_alerts(get_db())
-    st.toast(f"{len(fired)} alert(s) fired" if fired else "No alert fired")
+    st.session_state[f"{P}_checked"] = f"{len(fired)} alert(s) fired" if fired else "No alert fired"
     rules_cached.clear()
     events_cached.clear()
+    clear_notification_caches()
+    st.rerun()  # the sidebar bell was drawn before this check: a fresh run counts the new notifications
+if checked := st.session_state.pop(f"{P}_checked", None):
+    st.toast(checked)
 
 rules, events = rules_cached(), events_cached()
 with st.expander("New rule", expanded=rules.empty, icon="➕"):

@@ -1,4 +1,4 @@
-"""End-to-end fixtures: a real Streamlit server on loopback (demo data) and headless Debian Chromium."""
+"""End-to-end fixtures: a real Streamlit server on loopback (demo data, login required) and headless Debian Chromium."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
+import bcrypt
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -21,6 +23,13 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 SHOTS = ROOT / "tests" / "e2e" / "screenshots"
+USER, PASSWORD = "e2e-trader", "e2e-Password-42"
+DESKTOP = {"viewport": {"width": 1400, "height": 900}}
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+LOGIN_BUTTON = '[data-testid="stFormSubmitButton"] button:has-text("Log in")'
+IDLE_APP = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+LOGIN_SETTLED = """() => document.querySelector('[data-testid="stAlertContentError"]') || ![...document.querySelectorAll(
+    '[data-testid="stFormSubmitButton"] button')].some(b => b.innerText.includes("Log in"))"""
 
 
 def _free_port() -> int:
@@ -29,18 +38,37 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def write_secrets(folder: Path) -> Path:
+    """A secrets.toml with one Quantdesk user (bcrypt with few rounds: a login costs ~1 ms, not ~250)."""
+    password_hash = bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(4)).decode()
+    path = folder / "secrets.toml"
+    path.write_text(f'[quantdesk_auth.users."{USER}"]\n'
+                    f'password_hash = "{password_hash}"\n')
+    return path
+
+
+def server_env(tmp: Path) -> dict[str, str]:
+    """The environment of an app (or CLI) process on the e2e database: demo data, no scheduler, login on."""
+    return {**os.environ, "QUANTDESK_DATABASE_URL": f"sqlite:///{tmp / 'e2e.db'}", "QUANTDESK_PROVIDER": "demo",
+            "QUANTDESK_SCHEDULER": "off", "QUANTDESK_CONFIG": str(tmp / "none.toml"),
+            "QUANTDESK_AUTH_REQUIRED": "true", "XDG_CACHE_HOME": str(tmp / "cache"),
+            "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+
+
 @pytest.fixture(scope="session")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    tmp = tmp_path_factory.mktemp("e2e")
+def e2e_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder of the app under test: its SQLite database, secrets file and server log."""
+    return tmp_path_factory.mktemp("e2e")
+
+
+@pytest.fixture(scope="session")
+def app_url(e2e_dir: Path) -> Iterator[str]:
     port = _free_port()
-    env = {**os.environ, "QUANTDESK_DATABASE_URL": f"sqlite:///{tmp / 'e2e.db'}",
-           "QUANTDESK_PROVIDER": "demo", "QUANTDESK_SCHEDULER": "off",
-           "QUANTDESK_CONFIG": str(tmp / "none.toml"), "XDG_CACHE_HOME": str(tmp / "cache")}
     cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
            "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
-           "--server.fileWatcherType", "none"]
-    log = open(tmp / "server.log", "w")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+           "--server.fileWatcherType", "none", "--secrets.files", str(write_secrets(e2e_dir))]
+    log = open(e2e_dir / "server.log", "w")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=server_env(e2e_dir), stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(120):
@@ -50,7 +78,7 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             except OSError:
                 time.sleep(0.5)
         else:
-            raise RuntimeError(f"Streamlit did not start: {(tmp / 'server.log').read_text()[-2000:]}")
+            raise RuntimeError(f"Streamlit did not start: {(e2e_dir / 'server.log').read_text()[-2000:]}")
         yield url
     finally:
         proc.terminate()
@@ -70,13 +98,89 @@ def browser() -> Iterator[object]:
         b.close()
 
 
-def wait_for_app(page, timeout_ms: int = 90_000) -> None:  # noqa: ANN001 - playwright Page
-    """Wait until Streamlit rendered the page (a title or an exception) and finished running the script."""
-    page.wait_for_selector('[data-testid="stAppViewContainer"]', timeout=timeout_ms)
+def _wait_for_run(page, timeout_ms: int) -> None:  # noqa: ANN001 - playwright Page
+    """Wait until a title or an exception shows and the script run has finished (idle for 0.3 s in a row)."""
     page.wait_for_selector('h1, [data-testid="stException"]', timeout=timeout_ms)
     deadline = time.time() + timeout_ms / 1000
-    quiet = 0
-    while time.time() < deadline and quiet < 4:  # status widget absent for 1 s in a row
-        quiet = quiet + 1 if page.locator('[data-testid="stStatusWidget"]').count() == 0 else 0
-        page.wait_for_timeout(250)
-    page.wait_for_timeout(500)
+    idle = 0
+    while time.time() < deadline and idle < 3:
+        done = page.locator(IDLE_APP).count() == 1 and page.locator('[data-testid="stStatusWidget"]').count() == 0
+        idle = idle + 1 if done else 0
+        page.wait_for_timeout(100)
+
+
+def is_login_form(page) -> bool:  # noqa: ANN001
+    return page.locator(LOGIN_BUTTON).count() > 0
+
+
+def log_in(page, user: str = USER, password: str = PASSWORD, timeout_ms: int = 90_000) -> None:  # noqa: ANN001
+    """Fill the login form and submit it; returns once the form is gone or an error shows under it."""
+    page.get_by_role("textbox", name="Username").fill(user)
+    page.get_by_role("textbox", name="Password").fill(password)
+    page.locator(LOGIN_BUTTON).click()
+    page.wait_for_function(LOGIN_SETTLED, timeout=timeout_ms)
+
+
+def wait_for_app(page, timeout_ms: int = 90_000) -> None:  # noqa: ANN001 - playwright Page
+    """Wait until Streamlit rendered the page and finished running the script.
+
+    A login form is filled in on the way (every new browser session has to log in); the page the URL
+    asked for is then opened through the navigation if the login landed elsewhere.
+    """
+    _wait_for_run(page, timeout_ms)
+    if is_login_form(page):
+        wanted = url_path(page.url)
+        log_in(page, timeout_ms=timeout_ms)
+        _wait_for_run(page, timeout_ms)
+        if url_path(page.url) != wanted:
+            go_to(page, wanted, timeout_ms)
+    page.wait_for_timeout(200)  # charts finish drawing
+
+
+def url_path(url: str) -> str:
+    """The page part of an app URL: "" for the home page, "backtest" for /backtest."""
+    return urlsplit(url).path.strip("/")
+
+
+def sidebar_collapsed(page) -> bool:  # noqa: ANN001
+    box = page.locator('[data-testid="stSidebar"]').bounding_box()
+    return box is None or box["width"] < 1 or box["x"] + box["width"] <= 0
+
+
+def go_to(page, path: str, timeout_ms: int = 90_000) -> None:  # noqa: ANN001
+    """Open an app page like a user does, through the sidebar navigation (the session and login stay)."""
+    if url_path(page.url) == path:
+        return
+    if sidebar_collapsed(page):
+        page.locator('[data-testid="stExpandSidebarButton"]').click()
+    nav = page.locator('[data-testid="stSidebarNav"]')
+    link = nav.locator(f'a[href$="/{path}"]') if path else nav.locator("a").first
+    if link.count() == 0:  # the navigation shows its first pages and "View N more"
+        nav.locator('[data-testid="stSidebarNavViewButton"]').click()
+    link.click()
+    page.wait_for_url(lambda u: url_path(u) == path, timeout=timeout_ms)
+    _wait_for_run(page, timeout_ms)
+
+
+def open_page(page, app_url: str, path: str, timeout_ms: int = 90_000) -> None:  # noqa: ANN001
+    """Load an app page by its URL in a fresh session: log in, land on the page, wait for the run."""
+    page.goto(f"{app_url}/{path}", wait_until="domcontentloaded")
+    wait_for_app(page, timeout_ms)
+    assert url_path(page.url) == path, f"asked for /{path}, got {page.url}"
+
+
+def overflow(page) -> int:  # noqa: ANN001
+    """How many CSS pixels the page is wider than the screen (0 = no horizontal scrolling)."""
+    return page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+
+
+def exception_text(page) -> str:  # noqa: ANN001
+    boxes = page.locator('[data-testid="stException"]')
+    return boxes.first.inner_text()[:2000] if boxes.count() else ""
+
+
+def shoot(page, name: str) -> Path:  # noqa: ANN001
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / f"{name}.png"
+    page.screenshot(path=str(path))
+    return path

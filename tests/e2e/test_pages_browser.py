@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
 from tests.e2e.conftest import DESKTOP, PHONE, exception_text, open_page, overflow, shoot, sidebar_collapsed
@@ -26,13 +28,22 @@ def unreadable_metrics(page) -> list[str]:  # noqa: ANN001 - playwright Page
             if m["clipped"] or m["left"] < -1 or m["right"] > width + 1]
 
 
+@pytest.fixture(scope="module")
+def contexts(browser) -> Iterator[dict[str, object]]:  # noqa: ANN001
+    """One browser context per device, its cache shared by the tabs; every tab is a new Streamlit session."""
+    made = {device: browser.new_context(**options) for device, options in VIEWPORTS.items()}
+    yield made
+    for context in made.values():
+        context.close()
+
+
 @pytest.mark.parametrize("device", list(VIEWPORTS))
 @pytest.mark.parametrize("page_name", PAGES)
-def test_page_renders(browser, app_url: str, page_name: str, device: str) -> None:  # noqa: ANN001
-    context = browser.new_context(**VIEWPORTS[device])
-    page = context.new_page()
+def test_page_renders(contexts, app_url: str, page_name: str, device: str) -> None:  # noqa: ANN001
+    page = contexts[device].new_page()
     try:
         open_page(page, app_url, PAGES[page_name])  # a new session: the login form first, then the page
+        shoot(page, f"{page_name}-{device}")
         assert not exception_text(page), exception_text(page)
         assert page.locator("h1").count() >= 1
         assert page.get_by_text("Page not found").count() == 0
@@ -43,6 +54,5 @@ def test_page_renders(browser, app_url: str, page_name: str, device: str) -> Non
             assert "Strategy Lab" in nav and "widgets" not in nav, nav
         else:
             assert sidebar_collapsed(page), "the sidebar should start collapsed on a phone"
-        shoot(page, f"{page_name}-{device}")
     finally:
-        context.close()
+        page.close()
