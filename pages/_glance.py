@@ -15,8 +15,6 @@ from engine.overview import SchedulerHealth
 
 P = "overview"
 TZ = "Asia/Kolkata"
-UP, DOWN = "color: #26a69a", "color: #ef5350"
-TRIPPED_ROW = "background-color: rgba(239, 83, 80, 0.18); color: #ef5350; font-weight: 600"
 STATUS_LABELS = {"fresh": "🟢 fresh", "stale": "🟠 stale", "demo": "🧪 demo", "failed": "🔴 failed",
                  "missing": "⚪ missing"}
 JOB_LABELS = {"ok": "✅ ok", "failed": "🔴 failed", "skipped": "⏭️ skipped", "running": "⏳ running",
@@ -28,6 +26,11 @@ def _ist(ts: object, fmt: str = "%d %b %H:%M") -> str:
         return "—"
     stamp = pd.Timestamp(ts)
     return (stamp.tz_localize("UTC") if stamp.tz is None else stamp).tz_convert(TZ).strftime(fmt)
+
+
+def _md(text: object) -> str:
+    """User text (deployment names, reasons) made literal in markdown: no emphasis, code or LaTeX."""
+    return "".join("\\" + ch if ch in "\\`*_$[]~" else ch for ch in str(text))
 
 
 def human_age(delta: pd.Timedelta | None) -> str:
@@ -46,10 +49,11 @@ def human_age(delta: pd.Timedelta | None) -> str:
     return f"{days} d {hours} h" if hours else f"{days} d"
 
 
-def _pnl_colour(value: object) -> str:
-    if not isinstance(value, float | int) or math.isnan(value) or value == 0:
-        return ""
-    return UP if value > 0 else DOWN
+def _signed_money(value: float, currency: str) -> str:
+    """'▲ ₹1,234.00' / '▼ -₹56.00': the direction readable at a glance without styling the table."""
+    if not isinstance(value, float | int) or math.isnan(value):
+        return "—"
+    return f"{'▲' if value > 0 else '▼' if value < 0 else '·'} {format_money(value, currency)}"
 
 
 def positions(frame: pd.DataFrame) -> None:
@@ -61,14 +65,15 @@ def positions(frame: pd.DataFrame) -> None:
         with c2:
             st.page_link("pages/portfolio.py", label="Portfolio", icon="💼")
         return
-    labels = {"symbol": "Symbol", "pnl": "P&L", "pnl_pct": "P&L %", "qty": "Qty", "avg_price": "Avg",
-              "last_price": "LTP", "book": "Book"}  # P&L right after the symbol: what a phone shows first
-    table = frame[list(labels)].rename(columns=labels)
-    styled = (table.style.format({"Qty": "{:,.0f}", "P&L %": "{:+.2%}"}, na_rep="—")
-              .map(_pnl_colour, subset=["P&L", "P&L %"]))
-    for row, currency in frame["currency"].items():  # each row in its own currency, nothing converted
-        styled = styled.format(lambda v, c=currency: format_money(v, c), subset=pd.IndexSlice[[row], ["Avg", "LTP", "P&L"]])
-    st.dataframe(styled, hide_index=True, width="stretch", key=f"{P}_positions")
+    cur = frame["currency"]  # each row in its own currency, nothing converted
+    table = pd.DataFrame({  # P&L right after the symbol: what a phone shows first
+        "Symbol": frame["symbol"], "P&L": [_signed_money(v, c) for v, c in zip(frame["pnl"], cur)],
+        "P&L %": frame["pnl_pct"] * 100, "Qty": frame["qty"],
+        "Avg": [format_money(v, c) for v, c in zip(frame["avg_price"], cur)],
+        "LTP": [format_money(v, c) for v, c in zip(frame["last_price"], cur)], "Book": frame["book"]})
+    st.dataframe(table, hide_index=True, width="stretch", key=f"{P}_positions", column_config={
+        "P&L %": st.column_config.NumberColumn("P&L %", format="%+.2f%%"),
+        "Qty": st.column_config.NumberColumn("Qty", format="%,.0f")})
     st.caption("Paper: average fill and the last tick's price; P&L after entry costs. Holdings: FIFO average cost "
                "incl. fees and the latest stored close.")
 
@@ -87,18 +92,20 @@ def alerts(events: pd.DataFrame, unread: int) -> None:
 
 
 def breakers(frame: pd.DataFrame) -> None:
+    """Tripped breakers first, each in red with its reason; the armed ones on one line."""
     if frame.empty:
         st.info("No deployment has a circuit breaker — set a daily-loss breaker when you deploy to paper.", icon="🛡️")
         st.page_link("pages/paper.py", label="Paper Trading", icon="🧾")
         return
-    table = pd.DataFrame({"State": ["🛑 TRIPPED" if s == "TRIPPED" else "✅ OK" for s in frame["status"]],
-                          "Deployment": frame["deployment"],
-                          "Reason": frame["reason"].fillna(""),
-                          "Since (IST)": frame["tripped_at"].map(lambda t: _ist(t) if t else "")})
-    tripped = frame["status"].eq("TRIPPED").to_numpy()
-    styled = table.style.apply(lambda row: [TRIPPED_ROW if tripped[row.name] else ""] * len(row), axis=1)
-    st.dataframe(styled, hide_index=True, width="stretch", key=f"{P}_breakers")
-    if tripped.any():
+    tripped = frame[frame["status"] == "TRIPPED"]
+    for row in tripped.itertuples(index=False):
+        since = f" since {_ist(row.tripped_at)} IST" if row.tripped_at else ""
+        st.error(f"**TRIPPED** · {_md(row.deployment)}{since} — {_md(row.reason or 'no reason recorded')}. "
+                 "New entries are blocked.", icon="🛑")
+    armed = frame.loc[frame["status"] != "TRIPPED", "deployment"].tolist()
+    if armed:
+        st.caption("✅ OK (armed): " + " · ".join(_md(a) for a in armed))
+    if len(tripped):
         st.page_link("pages/paper.py", label="Review and reset on Paper Trading", icon="🔓")
 
 
