@@ -25,7 +25,10 @@ CHROMIUM_ARGS = [
 SHOTS = ROOT / "tests" / "e2e" / "screenshots"
 USER, PASSWORD = "e2e-trader", "e2e-Password-42"
 DESKTOP = {"viewport": {"width": 1400, "height": 900}}
-PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+# A phone's user agent too: Streamlit closes the sidebar after a page is picked only on a mobile device
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True,
+         "user_agent": "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+                       "Chrome/126.0.0.0 Mobile Safari/537.36"}
 LOGIN_BUTTON = '[data-testid="stFormSubmitButton"] button:has-text("Log in")'
 IDLE_APP = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 LOGIN_SETTLED = """() => document.querySelector('[data-testid="stAlertContentError"]') || ![...document.querySelectorAll(
@@ -159,7 +162,18 @@ def go_to(page, path: str, timeout_ms: int = 90_000) -> None:  # noqa: ANN001
         nav.locator('[data-testid="stSidebarNavViewButton"]').click()
     link.click()
     page.wait_for_url(lambda u: url_path(u) == path, timeout=timeout_ms)
+    await_rerun(page)
     _wait_for_run(page, timeout_ms)
+
+
+def await_rerun(page, timeout_ms: int = 2_000) -> None:  # noqa: ANN001
+    """After a click: wait until the app leaves the idle state, so the old page is not taken for the new one."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(f"() => !document.querySelector('{IDLE_APP}')", timeout=timeout_ms)
+    except PlaywrightTimeout:  # no rerun followed (or it was over before the first look)
+        pass
 
 
 def open_page(page, app_url: str, path: str, timeout_ms: int = 90_000) -> None:  # noqa: ANN001

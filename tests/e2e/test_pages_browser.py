@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
-from tests.e2e.conftest import DESKTOP, PHONE, exception_text, open_page, overflow, shoot, sidebar_collapsed
+from tests.e2e.conftest import (
+    DESKTOP,
+    PHONE,
+    exception_text,
+    go_to,
+    open_page,
+    overflow,
+    shoot,
+    sidebar_collapsed,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
-# Backtest first: a deep link is the first request the fresh server sees. Overview is home ("/").
-PAGES = {"backtest": "backtest", "overview": "", "market": "market", "paper": "paper", "portfolio": "portfolio",
-         "alerts": "alerts", "strategy_lab": "strategy_lab", "optimizer": "optimizer", "options": "options",
-         "sentiment": "sentiment", "risk": "risk", "charges": "charges", "data": "data", "settings": "settings"}
+# name → (url path, title). Backtest first: a deep link is the first request the fresh server sees; the
+# other pages are opened from the sidebar in the same logged-in session, as a user does.
+PAGES = {"backtest": ("backtest", "Backtest"), "overview": ("", "Overview"), "market": ("market", "Market"),
+         "paper": ("paper", "Paper Trading"), "portfolio": ("portfolio", "Portfolio"), "alerts": ("alerts", "Alerts"),
+         "strategy_lab": ("strategy_lab", "Strategy Lab"), "optimizer": ("optimizer", "Optimizer"),
+         "options": ("options", "Options"), "sentiment": ("sentiment", "Sentiment"), "risk": ("risk", "Risk"),
+         "charges": ("charges", "Charges"), "data": ("data", "Data"), "settings": ("settings", "Settings")}
 VIEWPORTS = {"desktop": DESKTOP, "phone": PHONE}
 # Each visible metric value: its box inside the screen and its text not cut short by an ellipsis.
 METRIC_BOXES = """() => [...document.querySelectorAll('[data-testid="stMetricValue"]')]
@@ -29,30 +41,38 @@ def unreadable_metrics(page) -> list[str]:  # noqa: ANN001 - playwright Page
 
 
 @pytest.fixture(scope="module")
-def contexts(browser) -> Iterator[dict[str, object]]:  # noqa: ANN001
-    """One browser context per device, its cache shared by the tabs; every tab is a new Streamlit session."""
-    made = {device: browser.new_context(**options) for device, options in VIEWPORTS.items()}
-    yield made
-    for context in made.values():
+def session(browser, app_url: str) -> Iterator[Callable[[str], object]]:  # noqa: ANN001
+    """A logged-in tab per device, opened on first use by a deep link to the first page."""
+    contexts, pages = [], {}
+
+    def tab(device: str) -> object:
+        if device not in pages:
+            contexts.append(browser.new_context(**VIEWPORTS[device]))
+            pages[device] = contexts[-1].new_page()
+            open_page(pages[device], app_url, next(iter(PAGES.values()))[0])
+            if device == "phone":
+                assert sidebar_collapsed(pages[device]), "the sidebar should start collapsed on a phone"
+        return pages[device]
+
+    yield tab
+    for context in contexts:
         context.close()
 
 
 @pytest.mark.parametrize("device", list(VIEWPORTS))
 @pytest.mark.parametrize("page_name", PAGES)
-def test_page_renders(contexts, app_url: str, page_name: str, device: str) -> None:  # noqa: ANN001
-    page = contexts[device].new_page()
-    try:
-        open_page(page, app_url, PAGES[page_name])  # a new session: the login form first, then the page
-        shoot(page, f"{page_name}-{device}")
-        assert not exception_text(page), exception_text(page)
-        assert page.locator("h1").count() >= 1
-        assert page.get_by_text("Page not found").count() == 0
-        assert overflow(page) <= 1, f"page is {overflow(page)}px wider than the {device} screen"
-        assert not unreadable_metrics(page), f"metric values not readable on {device}: {unreadable_metrics(page)}"
-        if device == "desktop":  # the app shell's navigation, even on a deep link to a fresh server
-            nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
-            assert "Strategy Lab" in nav and "widgets" not in nav, nav
-        else:
-            assert sidebar_collapsed(page), "the sidebar should start collapsed on a phone"
-    finally:
-        page.close()
+def test_page_renders(session, page_name: str, device: str) -> None:  # noqa: ANN001
+    page = session(device)
+    path, title = PAGES[page_name]
+    go_to(page, path)
+    shoot(page, f"{page_name}-{device}")
+    assert not exception_text(page), exception_text(page)
+    assert title in page.locator("h1").first.inner_text()
+    assert page.get_by_text("Page not found").count() == 0
+    assert overflow(page) <= 1, f"page is {overflow(page)}px wider than the {device} screen"
+    assert not unreadable_metrics(page), f"metric values not readable on {device}: {unreadable_metrics(page)}"
+    if device == "desktop":  # the app shell's navigation, even after a deep link to a fresh server
+        nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+        assert "Strategy Lab" in nav and "widgets" not in nav, nav
+    else:
+        assert sidebar_collapsed(page), "a phone shows the page, not the sidebar, once a page is picked"
