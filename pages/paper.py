@@ -7,14 +7,23 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from engine.config import get_settings
+from engine.data.instruments import instrument_for
 from engine.errors import QuantdeskError
+from engine.money import format_money
 from engine.paper import deployments
 from engine.paper.deployments import DeploymentSpec
 from engine.paper.manual import ORDER_TYPES, place_order
 from engine.paper.runner import tick_deployment
 from pages._shared import get_db, stored_symbols
 from pages._tearsheet import paper_tearsheet
-from pages._widgets import CHART_CONFIG, backtest_settings, checked_strategy, param_form, strategy_select
+from pages._widgets import (
+    CHART_CONFIG,
+    backtest_settings,
+    checked_strategy,
+    metric_slots,
+    param_form,
+    strategy_select,
+)
 from storage import paper as store
 
 P = "paper"  # session-state prefix
@@ -143,6 +152,17 @@ def equity_figure(equity: pd.DataFrame) -> go.Figure:
     return fig
 
 
+def book_currency(symbols: list[str]) -> str:
+    """The deployment's currency ("" when its symbols trade in several: plain numbers then)."""
+    currencies = {instrument_for(s).currency for s in symbols}
+    return currencies.pop() if len(currencies) == 1 else ""
+
+
+def card_money(value: float, currency: str, sign: bool = False) -> str:
+    text = format_money(value, currency, decimals=0, compact=True)
+    return f"+{text}" if sign and value >= 0 else text
+
+
 @st.fragment(run_every="15s")
 def live_view(dep_id: int) -> None:
     """Positions, P&L, orders, fills, journal and equity; refreshed in place every 15 seconds."""
@@ -154,11 +174,16 @@ def live_view(dep_id: int) -> None:
         return
     positions, trades = store.positions_frame(db, dep_id), store.trades_frame(db, dep_id)
     cash = float(dep["config"].get("cash", 0.0))
-    m1, m2, m3, m4 = st.columns(4)
-    m1.metric("Equity", f"{dep['equity']:,.2f}", f"{dep['equity'] - cash:+,.2f}", border=True)
-    m2.metric("Cash", f"{dep['cash']:,.2f}", border=True)
-    m3.metric("Unrealised P&L", f"{positions['unrealised_pnl'].sum() if len(positions) else 0.0:,.2f}", border=True)
-    m4.metric("Realised P&L", f"{trades['pnl'].sum() if len(trades) else 0.0:,.2f}", border=True)
+    unrealised = float(positions["unrealised_pnl"].sum()) if len(positions) else 0.0
+    realised = float(trades["pnl"].sum()) if len(trades) else 0.0
+    currency = book_currency(dep["symbols"])
+    m = metric_slots(4)  # two per row on a phone; whole units (₹ lakh from 1 L) fit a card, exact in the tooltip
+    m[0].metric("Equity", card_money(dep["equity"], currency), card_money(dep["equity"] - cash, currency, sign=True),
+                border=True, help=format_money(dep["equity"], currency))
+    m[1].metric("Cash", card_money(dep["cash"], currency), border=True, help=format_money(dep["cash"], currency))
+    m[2].metric("Unrealised P&L", card_money(unrealised, currency), border=True,
+                help=format_money(unrealised, currency))
+    m[3].metric("Realised P&L", card_money(realised, currency), border=True, help=format_money(realised, currency))
     last = pd.Timestamp(dep["last_bar_ts"], unit="s", tz="UTC") if dep["last_bar_ts"] else None
     st.caption(f"Status **{dep['status']}** · last bar {last.date() if last is not None else '—'}"
                + (f" · last error: {dep['last_error']}" if dep["last_error"] else ""))

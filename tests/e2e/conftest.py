@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -10,7 +11,9 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import bcrypt
@@ -58,20 +61,15 @@ def server_env(tmp: Path) -> dict[str, str]:
             "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
 
 
-@pytest.fixture(scope="session")
-def e2e_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The folder of the app under test: its SQLite database, secrets file and server log."""
-    return tmp_path_factory.mktemp("e2e")
-
-
-@pytest.fixture(scope="session")
-def app_url(e2e_dir: Path) -> Iterator[str]:
+@contextmanager
+def running_app(folder: Path, **env: str) -> Iterator[str]:
+    """`streamlit run app.py` on a free loopback port over the database in `folder`; yields its URL."""
     port = _free_port()
     cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
            "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
-           "--server.fileWatcherType", "none", "--secrets.files", str(write_secrets(e2e_dir))]
-    log = open(e2e_dir / "server.log", "w")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=server_env(e2e_dir), stdout=log, stderr=subprocess.STDOUT)
+           "--server.fileWatcherType", "none", "--secrets.files", str(write_secrets(folder))]
+    log = open(folder / "server.log", "w")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=server_env(folder) | env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(120):
@@ -81,12 +79,32 @@ def app_url(e2e_dir: Path) -> Iterator[str]:
             except OSError:
                 time.sleep(0.5)
         else:
-            raise RuntimeError(f"Streamlit did not start: {(e2e_dir / 'server.log').read_text()[-2000:]}")
+            raise RuntimeError(f"Streamlit did not start: {(folder / 'server.log').read_text()[-2000:]}")
         yield url
     finally:
         proc.terminate()
         proc.wait(timeout=20)
         log.close()
+
+
+def cli(folder: Path, *argv: str, **env: str) -> Any:  # noqa: ANN401 - parsed JSON
+    """`python -m engine … --json` against the database in `folder`; the parsed JSON output."""
+    done = subprocess.run([sys.executable, "-m", "engine", *argv, "--json"], cwd=ROOT, env=server_env(folder) | env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, f"{argv}: {done.stderr[-1500:]}"
+    return json.loads(done.stdout)
+
+
+@pytest.fixture(scope="session")
+def e2e_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder of the app under test: its SQLite database, secrets file and server log."""
+    return tmp_path_factory.mktemp("e2e")
+
+
+@pytest.fixture(scope="session")
+def app_url(e2e_dir: Path) -> Iterator[str]:
+    with running_app(e2e_dir) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -181,6 +199,20 @@ def open_page(page, app_url: str, path: str, timeout_ms: int = 90_000) -> None: 
     page.goto(f"{app_url}/{path}", wait_until="domcontentloaded")
     wait_for_app(page, timeout_ms)
     assert url_path(page.url) == path, f"asked for /{path}, got {page.url}"
+
+
+# Each visible metric value: its box inside the screen and its text not cut short by an ellipsis.
+METRIC_BOXES = """() => [...document.querySelectorAll('[data-testid="stMetricValue"]')]
+    .filter(e => e.offsetParent !== null)
+    .map(e => ({text: e.innerText, left: e.getBoundingClientRect().left, right: e.getBoundingClientRect().right,
+                clipped: [e, ...e.querySelectorAll('*')].some(x => x.scrollWidth > x.clientWidth + 1)}))"""
+
+
+def unreadable_metrics(page) -> list[str]:  # noqa: ANN001 - playwright Page
+    """Metric values that are cut short by an ellipsis or reach beyond the screen's width (empty = all fine)."""
+    width = page.viewport_size["width"]
+    return [f"{m['text']!r} ({'cut short' if m['clipped'] else 'off screen'})" for m in page.evaluate(METRIC_BOXES)
+            if m["clipped"] or m["left"] < -1 or m["right"] > width + 1]
 
 
 def overflow(page) -> int:  # noqa: ANN001

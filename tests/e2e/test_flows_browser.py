@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -14,15 +11,15 @@ from tests.e2e.conftest import (
     DESKTOP,
     LOGIN_BUTTON,
     PASSWORD,
-    ROOT,
     USER,
+    cli,
     exception_text,
     go_to,
     is_login_form,
     log_in,
     open_page,
-    server_env,
     shoot,
+    unreadable_metrics,
     url_path,
     wait_for_app,
 )
@@ -31,14 +28,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 REPLAY_SYMBOL = "INFY.NS"
 REPLAY_DAYS = 120
-
-
-def cli(e2e_dir: Path, *argv: str) -> object:
-    """`python -m engine … --json` against the app's database; the parsed JSON output."""
-    done = subprocess.run([sys.executable, "-m", "engine", *argv, "--json"], cwd=ROOT, env=server_env(e2e_dir),
-                          capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, f"{argv}: {done.stderr[-1500:]}"
-    return json.loads(done.stdout)
 
 
 @pytest.fixture(scope="module")
@@ -84,6 +73,7 @@ def test_one_click_backtest_then_deploy_to_paper(desk, app_url: str) -> None:  #
     assert any("Sharpe" in label for label in labels) and any("drawdown" in label.lower() for label in labels), labels
     values = page.locator('[data-testid="stMetricValue"]').all_inner_texts()
     assert len(values) >= 6 and all(v.strip() and v.strip() != "nan" for v in values), values
+    assert not unreadable_metrics(page), unreadable_metrics(page)
     page.locator(".js-plotly-plot").first.wait_for(timeout=30_000)  # equity with the drawdown beneath
     assert page.locator('[data-testid="stPlotlyChart"]').count() >= 3  # + candles, monthly heatmap
     page.get_by_role("tab", name="Statistics").click()
@@ -120,9 +110,10 @@ def test_paper_replay_updates_the_page(desk, app_url: str, e2e_dir: Path) -> Non
     page.get_by_text("last bar 20").wait_for(timeout=40_000)
     wait_for_app(page)
     assert not exception_text(page), exception_text(page)
-    equity = page.locator('[data-testid="stMetric"]').filter(has_text="Equity").locator(
-        '[data-testid="stMetricValue"]').inner_text()
-    assert equity != "100,000.00", "the replayed fills should have moved the equity"
+    change = page.locator('[data-testid="stMetric"]').filter(has_text="Equity").locator(
+        '[data-testid="stMetricDelta"]').inner_text()
+    assert change.strip() not in ("+₹0", "₹0"), "the replayed fills should have moved the equity"
+    assert not unreadable_metrics(page), unreadable_metrics(page)
     page.get_by_role("tab", name="Fills").click()
     assert page.locator('[data-testid="stDataFrame"]').count() >= 2
     assert page.locator('[data-testid="stPlotlyChart"]').count() >= 1  # the deployment's equity curve

@@ -15,6 +15,7 @@ from tests.e2e.conftest import (
     overflow,
     shoot,
     sidebar_collapsed,
+    unreadable_metrics,
 )
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -27,19 +28,6 @@ PAGES = {"backtest": ("backtest", "Backtest"), "overview": ("", "Overview"), "ma
          "options": ("options", "Options"), "sentiment": ("sentiment", "Sentiment"), "risk": ("risk", "Risk"),
          "charges": ("charges", "Charges"), "data": ("data", "Data"), "settings": ("settings", "Settings")}
 VIEWPORTS = {"desktop": DESKTOP, "phone": PHONE}
-# Each visible metric value: its box inside the screen and its text not cut short by an ellipsis.
-METRIC_BOXES = """() => [...document.querySelectorAll('[data-testid="stMetricValue"]')]
-    .filter(e => e.offsetParent !== null)
-    .map(e => ({text: e.innerText, left: e.getBoundingClientRect().left, right: e.getBoundingClientRect().right,
-                clipped: [e, ...e.querySelectorAll('*')].some(x => x.scrollWidth > x.clientWidth + 1)}))"""
-
-
-def unreadable_metrics(page) -> list[str]:  # noqa: ANN001 - playwright Page
-    width = page.viewport_size["width"]
-    return [f"{m['text']!r} ({'cut short' if m['clipped'] else 'off screen'})" for m in page.evaluate(METRIC_BOXES)
-            if m["clipped"] or m["left"] < -1 or m["right"] > width + 1]
-
-
 @pytest.fixture(scope="module")
 def session(browser, app_url: str) -> Iterator[Callable[[str], object]]:  # noqa: ANN001
     """A logged-in tab per device, opened on first use by a deep link to the first page."""
