@@ -161,7 +161,11 @@ def jobs(health: SchedulerHealth, frame: pd.DataFrame) -> None:
     scheduler_line(health)
     if (frame["status"] == "never run").all():
         st.caption("No job has run yet. You can sync data by hand meanwhile.")
-        st.page_link("pages/data.py", label="Sync now on Data", icon="🗄️")
+        c1, c2 = st.columns(2)
+        with c1:
+            st.page_link("pages/data.py", label="Sync now on Data", icon="🗄️")
+        with c2:
+            st.page_link("pages/settings.py", label="Scheduler on Settings", icon="⚙️")
         return
     table = pd.DataFrame({"Job": frame["job"], "Status": frame["status"].map(lambda s: JOB_LABELS.get(s, s)),
                           "Last run (IST)": frame["started_at"].map(_ist),
@@ -171,4 +175,6 @@ def jobs(health: SchedulerHealth, frame: pd.DataFrame) -> None:
     failed = frame[frame["last_error"] != ""].sort_values("last_error_at", ascending=False)
     if len(failed):
         last = failed.iloc[0]
-        st.caption(f"Last error — {last['job']}, {_ist(last['last_error_at'])} IST: {last['last_error'][:300]}")
+        st.caption(f"Last error — {last['job']}, {_ist(last['last_error_at'])} IST: {_md(last['last_error'][:300])}")
+    if len(failed) or not health.is_running:
+        st.page_link("pages/settings.py", label="Cadences and job health on Settings", icon="⚙️")

@@ -53,7 +53,7 @@ def test_empty_database_shows_what_to_do_next(empty_db) -> None:  # noqa: ANN001
     infos = " ".join(i.value for i in at.info)
     assert "No open positions" in infos and "No alert has fired yet" in infos
     assert "No deployment has a circuit breaker" in infos and "The scheduler is off" in infos
-    assert {"paper", "portfolio", "alerts", "data"} <= links(at), links(at)
+    assert {"paper", "portfolio", "alerts", "data", "settings"} <= links(at), links(at)
     assert not at.dataframe
 
 
