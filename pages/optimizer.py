@@ -23,7 +23,13 @@ from engine.optimizer import (
 )
 from engine.optimizer.universe import adjusted_close
 from pages import _optimizer_parts as ui
-from pages._shared import data_badge, load_bars_cached, require_stored_symbols, stored_symbols
+from pages._shared import (
+    coverage_cached,
+    data_badge,
+    load_bars_cached,
+    require_stored_symbols,
+    stored_symbols,
+)
 
 P = ui.P
 LOOKBACKS = {"6 months": 126, "1 year": 252, "2 years": 504, "3 years": 756, "5 years": 1260}
@@ -46,9 +52,13 @@ if len(candidates) < 2:
 
 
 def default_basket(symbols: list[str], size: int = 8) -> list[str]:
-    """Up to `size` symbols of the currency most symbols trade in, so cash can be allocated across them."""
+    """Up to `size` symbols of the currency most symbols trade in, so cash can be allocated across them; a symbol
+    with under a year of daily bars, or none in the last month of the data, stays out so the first click works."""
+    cov = coverage_cached().query("interval == '1d'").set_index("symbol")
+    recent = cov["last"].max() - pd.Timedelta(days=31)
+    usable = [s for s in symbols if s in cov.index and cov.at[s, "bars"] >= 252 and cov.at[s, "last"] >= recent]
     by_currency: dict[str, list[str]] = {}
-    for symbol in symbols:
+    for symbol in usable if len(usable) >= 2 else symbols:
         by_currency.setdefault(instrument_for(symbol).currency, []).append(symbol)
     return max(by_currency.values(), key=len)[:size]
 

@@ -119,6 +119,22 @@ def browser() -> Iterator[object]:
         b.close()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+    """A failed browser test leaves a screenshot of every open tab in tests/e2e/screenshots/failed-*.png."""
+    report = yield
+    browser = item.funcargs.get("browser") if hasattr(item, "funcargs") else None
+    if report.failed and browser is not None and report.when in ("setup", "call"):
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        tabs = [page for context in browser.contexts for page in context.pages]
+        for i, page in enumerate(tabs):
+            try:
+                page.screenshot(path=str(SHOTS / f"failed-{item.name}-{i}.png"))
+            except Exception:  # noqa: BLE001 - a closed or crashed tab: nothing to show
+                pass
+    return report
+
+
 def _wait_for_run(page, timeout_ms: int) -> None:  # noqa: ANN001 - playwright Page
     """Wait until a title or an exception shows and the script run has finished (idle for 0.3 s in a row)."""
     page.wait_for_selector('h1, [data-testid="stException"]', timeout=timeout_ms)
