@@ -17,8 +17,7 @@ P = "overview"
 TZ = "Asia/Kolkata"
 STATUS_LABELS = {"fresh": "🟢 fresh", "stale": "🟠 stale", "demo": "🧪 demo", "failed": "🔴 failed",
                  "missing": "⚪ missing"}
-JOB_LABELS = {"ok": "✅ ok", "failed": "🔴 failed", "skipped": "⏭️ skipped", "running": "⏳ running",
-              "never run": "— never run"}
+JOB_ICONS = {"ok": "✅", "failed": "🔴", "skipped": "⏭️", "running": "⏳", "never run": "⚪"}
 
 
 def _ist(ts: object, fmt: str = "%d %b %H:%M") -> str:
@@ -83,10 +82,9 @@ def alerts(events: pd.DataFrame, unread: int) -> None:
         st.info("No alert has fired yet — add a rule, e.g. *Price above* on a symbol you watch.", icon="🔔")
         st.page_link("pages/alerts.py", label="Add an alert rule", icon="🔔")
         return
-    table = pd.DataFrame({"Seen": ["✔️" if pd.notna(a) else "🔔 new" for a in events["acknowledged_at"]],
-                          "Fired (IST)": events["fired_at"].map(_ist), "Rule": events["rule"],
-                          "Message": events["message"]})
-    st.dataframe(table, hide_index=True, width="stretch", key=f"{P}_alerts")
+    lines = [f"- {'✔️' if pd.notna(e.acknowledged_at) else '🔔 **new**'} · {_ist(e.fired_at)} · {_md(e.rule)} — "
+             f"{_md(e.message)}" for e in events.itertuples(index=False)]
+    st.markdown("\n".join(lines))  # a short list reads better than a grid on a phone, and renders sooner
     label = f"Acknowledge {unread} on Alerts" if unread else "All alerts on Alerts"
     st.page_link("pages/alerts.py", label=label, icon="✔️" if unread else "🔔")
 
@@ -167,11 +165,13 @@ def jobs(health: SchedulerHealth, frame: pd.DataFrame) -> None:
         with c2:
             st.page_link("pages/settings.py", label="Scheduler on Settings", icon="⚙️")
         return
-    table = pd.DataFrame({"Job": frame["job"], "Status": frame["status"].map(lambda s: JOB_LABELS.get(s, s)),
-                          "Last run (IST)": frame["started_at"].map(_ist),
-                          "Took": frame["duration_s"].map(lambda s: "—" if pd.isna(s) else f"{s:,.1f} s"),
-                          "Note": frame["note"]})
-    st.dataframe(table, hide_index=True, width="stretch", key=f"{P}_jobs")
+    lines = []
+    for job in frame.itertuples(index=False):
+        took = "" if pd.isna(job.duration_s) else f" · {job.duration_s:,.1f} s"
+        when = "" if job.started_at is None or pd.isna(job.started_at) else f" · {_ist(job.started_at)} IST"
+        note = f" — {_md(job.note[:160])}" if job.note else ""
+        lines.append(f"- {JOB_ICONS.get(job.status, '')} **{job.job}** {job.status}{when}{took}{note}")
+    st.markdown("\n".join(lines))
     failed = frame[frame["last_error"] != ""].sort_values("last_error_at", ascending=False)
     if len(failed):
         last = failed.iloc[0]

@@ -97,3 +97,24 @@ def test_refresh_button_reads_the_database_again(seeded, db_engine) -> None:  # 
     at.button(key="overview_refresh").click().run()
     assert not at.exception
     assert metrics(at)["Total equity"] == "₹2,50,000.00"
+
+
+def test_latest_alerts_and_job_runs_as_short_lines(seeded, db_engine) -> None:  # noqa: ANN001, F811
+    from datetime import UTC, datetime
+
+    from storage import alerts as alert_store
+    from storage import scheduler_runs as runs
+
+    with transaction(db_engine) as s:
+        rule = alert_store.create_rule(s, name="TCS above 4,000", kind="price_above", symbol="TCS.NS", params={})
+        alert_store.record_fire(s, rule, fired_at=datetime(2024, 6, 28, 5, 0, tzinfo=UTC), bar_time=None,
+                                value=4012.5, message="TCS.NS closed at $4,012.50 *above* 4,000")
+        runs.finish_job_run(s, runs.start_job_run(s, "sync", "host:1:abc"), "failed", "2 of 8 symbols failed")
+    at = home()
+    assert not at.exception
+    text = "\n".join(m.value for m in at.markdown)
+    assert r"🔔 **new** · 28 Jun 10:30 · TCS above 4,000 — TCS.NS closed at \$4,012.50 \*above\* 4,000" in text
+    assert "🔴 **sync** failed" in text and "— 2 of 8 symbols failed" in text
+    assert "⚪ **news** never run" in text
+    assert metrics(at)["Unread alerts"] == "1"
+    assert "alerts" in links(at) and "settings" in links(at)  # acknowledge on Alerts; no scheduler holds the lease
