@@ -7,12 +7,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from engine.paper.deployments import DeploymentSpec, create_deployment
+from engine.paper.runner import replay
+from storage.db import make_engine
 from tests.e2e.conftest import (
     DESKTOP,
     LOGIN_BUTTON,
     PASSWORD,
     USER,
-    cli,
     exception_text,
     go_to,
     is_login_form,
@@ -93,19 +95,21 @@ def test_one_click_backtest_then_deploy_to_paper(desk, app_url: str) -> None:  #
 
 def test_paper_replay_updates_the_page(desk, app_url: str, e2e_dir: Path) -> None:  # noqa: ANN001
     page = desk
+    db = make_engine(f"sqlite:///{e2e_dir / 'e2e.db'}")  # the app's database, driven from here as a job would
     today = pd.Timestamp.now(tz="UTC").normalize()
-    start = (today - pd.Timedelta(days=REPLAY_DAYS)).date().isoformat()
-    dep = cli(e2e_dir, "paper", "deploy", "--strategy", "sma_cross", "--symbols", REPLAY_SYMBOL, "--param", "fast=5",
-              "--param", "slow=20", "--start", start, "--name", "e2e replay")
+    start = today - pd.Timedelta(days=REPLAY_DAYS)
+    spec = DeploymentSpec("sma_cross", [REPLAY_SYMBOL], {"fast": 5, "slow": 20}, "1d", {"cash": 100_000.0},
+                          name="e2e replay", start=start)
+    dep_id = create_deployment(db, spec)
     go_to(page, "market")  # a fresh run of Paper Trading lists the deployment made outside the browser
     go_to(page, "paper")
     page.get_by_role("combobox", name="Deployment").click()
-    page.get_by_role("option", name=f"#{dep['id']} · e2e replay").click()
+    page.get_by_role("option", name=f"#{dep_id} · e2e replay").click()
     wait_for_app(page)
     assert page.get_by_text("Status running · last bar —").count() == 1  # nothing ticked yet
 
-    replay = cli(e2e_dir, "paper", "replay", "--id", str(dep["id"]), "--start", start, "--end", today.date().isoformat())
-    assert replay["ticks"] > 50 and replay["orders"] >= 1 and replay["failed"] == 0, replay
+    outcome = replay(db, dep_id, start, today)
+    assert outcome["ticks"] > 50 and outcome["orders"] >= 1 and outcome["failed"] == 0, outcome
     # the live view refreshes itself every 15 s: no click, no reload
     page.get_by_text("last bar 20").wait_for(timeout=40_000)
     wait_for_app(page)
