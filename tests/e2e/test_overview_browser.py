@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from tests.e2e.conftest import (
     PHONE,
-    ROOT,
-    _free_port,
     exception_text,
     open_page,
     overflow,
-    server_env,
+    running_app,
     shoot,
+    unreadable_metrics,
     wait_for_app,
 )
 
@@ -32,31 +27,8 @@ WARM_TRIES = 3  # the machine is shared: a warm load is re-measured up to this m
 @pytest.fixture(scope="module")
 def open_app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The app on loopback without a login (its default there), so "/" can be loaded twice as a user reopens it."""
-    tmp = tmp_path_factory.mktemp("e2e_overview")
-    port = _free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
-           "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
-           "--server.fileWatcherType", "none"]
-    env = server_env(tmp) | {"QUANTDESK_AUTH_REQUIRED": "false"}
-    with open(tmp / "server.log", "w") as log:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            _wait_healthy(url, tmp / "server.log")
-            yield url
-        finally:
-            proc.terminate()
-            proc.wait(timeout=20)
-
-
-def _wait_healthy(url: str, log: Path) -> None:
-    for _ in range(120):
-        try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
-                return
-        except OSError:
-            time.sleep(0.5)
-    raise RuntimeError(f"Streamlit did not start: {log.read_text()[-2000:]}")
+    with running_app(tmp_path_factory.mktemp("e2e_overview"), QUANTDESK_AUTH_REQUIRED="false") as url:
+        yield url
 
 
 def timed_load(page, url: str, timeout_ms: int = 120_000) -> float:  # noqa: ANN001 - playwright Page
@@ -87,6 +59,7 @@ def test_home_is_the_overview_and_loads_warm_in_time(browser, open_app_url: str)
         assert warm < WARM_LOAD_S, f"warm loads took {shown} s"
         wait_for_app(page)
         assert overflow(page) <= 1, f"page is {overflow(page)}px wider than the phone"
+        assert not unreadable_metrics(page), unreadable_metrics(page)  # no card value cut short on a phone
         shoot(page, "overview-phone")
         for heading in ("Circuit breakers", "Data freshness", "Scheduler and jobs"):
             page.get_by_role("heading", name=heading).scroll_into_view_if_needed()
