@@ -36,11 +36,13 @@ def money(value: float, currency: str) -> str:
 
 def money_cards(totals: tuple[CurrencyTotal, ...]) -> None:
     """Equity and today's P&L per currency, never converted; full width on a phone so long amounts fit."""
+    if not totals:  # nothing long to fit: two cards a row on a phone
+        empty = metric_slots(2)
+        empty[0].metric("Total equity", "—", border=True, help="No paper deployments or holdings yet.")
+        empty[1].metric("Today's P&L", "—", border=True)
+        return
     several = len(totals) > 1
-    cols = st.columns(2 * max(1, len(totals)), gap="small")
-    if not totals:
-        cols[0].metric("Total equity", "—", border=True, help="No paper deployments or holdings yet.")
-        cols[1].metric("Today's P&L", "—", border=True)
+    cols = st.columns(2 * len(totals), gap="small")
     for i, t in enumerate(totals):
         suffix = f" · {t.currency}" if several else ""
         cols[2 * i].metric(f"Total equity{suffix}", money(t.equity, t.currency), border=True,
