@@ -53,6 +53,7 @@ bench: $(STAMPS)/dev
 	$(PY) benchmarks/bench_tearsheet.py
 	$(PY) benchmarks/bench_optimizer.py
 	$(PY) benchmarks/bench_sentiment.py
+	$(PY) benchmarks/bench_overview.py
 
 clean:
 	rm -rf $(VENV) .numba_cache .pytest_cache

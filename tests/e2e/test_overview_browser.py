@@ -1,4 +1,7 @@
-"""Overview in a real browser on a 390 px phone: the home page, a warm load under 1.5 s, no overflow; /market deep link."""
+"""Overview in a real browser on a 390 px phone: the home page, no overflow, readable cards; /market deep link.
+
+The warm-load time is printed here and measured against a bare Streamlit page in
+`benchmarks/bench_overview.py` (speed lives in benchmarks, never in timed tests)."""
 
 from __future__ import annotations
 
@@ -20,8 +23,6 @@ from tests.e2e.conftest import (
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
-WARM_LOAD_S = 1.5
-WARM_TRIES = 3  # the machine is shared: a warm load is re-measured up to this many times, the best one counts
 
 
 @pytest.fixture(scope="module")
@@ -43,20 +44,15 @@ def timed_load(page, url: str, timeout_ms: int = 120_000) -> float:  # noqa: ANN
     return time.perf_counter() - start
 
 
-def test_home_is_the_overview_and_loads_warm_in_time(browser, open_app_url: str) -> None:  # noqa: ANN001
+def test_home_is_the_overview_and_fits_a_phone(browser, open_app_url: str) -> None:  # noqa: ANN001
     context = browser.new_context(**PHONE)
     page = context.new_page()
     try:
         cold = timed_load(page, f"{open_app_url}/")
-        warm_loads = [timed_load(page, f"{open_app_url}/")]  # the second load: static files and the snapshot cached
-        while min(warm_loads) >= WARM_LOAD_S and len(warm_loads) < WARM_TRIES:
-            warm_loads.append(timed_load(page, f"{open_app_url}/"))
-        warm = min(warm_loads)
-        shown = ", ".join(f"{t:.2f}" for t in warm_loads)
-        print(f"overview load on a phone: cold {cold:.2f} s, warm {shown} s")  # noqa: T201 - shown with -s
+        warm = timed_load(page, f"{open_app_url}/")  # the second load: static files and the snapshot cached
+        print(f"overview load on a phone: cold {cold:.2f} s, warm {warm:.2f} s")  # noqa: T201 - shown with -s
         assert not exception_text(page), exception_text(page)
         assert page.locator("h1").first.inner_text() == "Overview"
-        assert warm < WARM_LOAD_S, f"warm loads took {shown} s"
         wait_for_app(page)
         assert overflow(page) <= 1, f"page is {overflow(page)}px wider than the phone"
         assert not unreadable_metrics(page), unreadable_metrics(page)  # no card value cut short on a phone
