@@ -34,8 +34,6 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "i
                        "Chrome/126.0.0.0 Mobile Safari/537.36"}
 LOGIN_BUTTON = '[data-testid="stFormSubmitButton"] button:has-text("Log in")'
 IDLE_APP = '[data-testid="stApp"][data-test-script-state="notRunning"]'
-LOGIN_SETTLED = """() => document.querySelector('[data-testid="stAlertContentError"]') || ![...document.querySelectorAll(
-    '[data-testid="stFormSubmitButton"] button')].some(b => b.innerText.includes("Log in"))"""
 
 
 def _free_port() -> int:
@@ -151,11 +149,13 @@ def is_login_form(page) -> bool:  # noqa: ANN001
 
 
 def log_in(page, user: str = USER, password: str = PASSWORD, timeout_ms: int = 90_000) -> None:  # noqa: ANN001
-    """Fill the login form and submit it; returns once the form is gone or an error shows under it."""
+    """Fill the login form and submit it; returns once the run it started has finished (the app, or the form
+    again with its error)."""
     page.get_by_role("textbox", name="Username").fill(user)
     page.get_by_role("textbox", name="Password").fill(password)
     page.locator(LOGIN_BUTTON).click()
-    page.wait_for_function(LOGIN_SETTLED, timeout=timeout_ms)
+    await_rerun(page)
+    _wait_for_run(page, timeout_ms)
 
 
 def wait_for_app(page, timeout_ms: int = 90_000) -> None:  # noqa: ANN001 - playwright Page
