@@ -27,6 +27,8 @@ def _layout(fig: go.Figure, height: int, title: str | None = None, range_buttons
     # Legend below the plot: above it, it collides with the title, the range buttons and the modebar
     # (on a 390 px phone there is no room for all four on one line).
     top = (40 if title else 10) + (34 if range_buttons else 0)
+    if pio.templates.default != TEMPLATE:  # another library changed plotly's default: set ours explicitly
+        fig.update_layout(template=TEMPLATE)
     fig.update_layout(
         height=height, title={"text": title, "y": 0.99, "yanchor": "top"} if title else None,
         margin={"l": 10, "r": 10, "t": top, "b": 10},

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 
 from engine import charts
 from engine.tearsheet.data import WEEKDAYS, TearSheet
@@ -34,7 +35,9 @@ ROLLING_ROWS = {"rolling_sharpe": ("Sharpe", 1.0, 0.0), "rolling_volatility": ("
 @cache
 def _house_layout() -> dict[str, Any]:
     """charts.style applied once to an empty figure (template, margins, legend), as plain JSON."""
-    return charts.style(go.Figure()).layout.to_plotly_json()
+    fig = charts.style(go.Figure())
+    # the house template is plotly's default, applied at construction, which _validate=False skips
+    return {**fig.layout.to_plotly_json(), "template": pio.templates[charts.TEMPLATE].to_plotly_json()}
 
 
 def _figure(traces: list[Any], height: int, layout: go.Layout) -> go.Figure:
