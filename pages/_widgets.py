@@ -12,9 +12,9 @@ from engine.backtest import BacktestConfig
 from engine.config import get_settings
 from engine.errors import QuantdeskError, StrategyError
 from engine.metrics import METRIC_CONVENTIONS
-from engine.money import format_money
 from engine.settings_store import cost_choice
 from engine.strategies import Param, Strategy, get_strategy, list_strategies
+from engine.tearsheet.report import format_metric as format_stat
 from pages._shared import CHART_CONFIG as BASE_CHART_CONFIG
 
 # Fewer modebar buttons than the shared config, so they never cover the range buttons on a phone;
@@ -39,10 +39,6 @@ SIZING_LABELS = {
     "fixed_qty": "Fixed quantity",
     "risk_pct": "Risk % of equity (needs a stop)",
 }
-PERCENT_STATS = {"total_return", "cagr", "annual_volatility", "max_drawdown", "var_95", "cvar_95", "exposure",
-                 "win_rate", "best_trade", "worst_trade", "alpha"}
-MONEY_STATS = {"initial_equity", "final_equity", "expectancy", "avg_win", "avg_loss"}
-DAY_STATS = {"duration_days", "max_drawdown_duration_days"}
 
 
 def widget_key(key_prefix: str, strategy_name: str, param_name: str) -> str:
@@ -199,25 +195,6 @@ def metric_slots(n: int) -> list[Any]:
 def stat_label(key: str) -> str:
     """Short label of a statistic: the text before the colon of its convention."""
     return METRIC_CONVENTIONS.get(key, key).split(":")[0]
-
-
-def format_stat(key: str, value: Any, currency: str = "") -> str:
-    """A statistic as display text: percent, money, days, dates or a plain ratio; '—' when undefined."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    if isinstance(value, pd.Timestamp):
-        return value.strftime("%d %b %Y")
-    if isinstance(value, float) and math.isinf(value):
-        return "∞" if value > 0 else "-∞"
-    if key in PERCENT_STATS:
-        return f"{value * 100:+.2f}%" if key in {"total_return", "cagr", "alpha"} else f"{value * 100:.2f}%"
-    if key in MONEY_STATS:
-        return format_money(float(value), currency) if currency else f"{value:,.2f}"
-    if key in DAY_STATS:
-        return f"{value:,.0f} days"
-    if key == "n_trades":
-        return f"{int(value):,}"
-    return f"{value:,.2f}" if isinstance(value, int | float) else str(value)
 
 
 def stats_table(stats: dict[str, Any], currency: str = "") -> pd.DataFrame:

@@ -13,8 +13,9 @@ from engine.money import format_money
 from engine.tearsheet.data import TearSheet, build_tearsheet
 from engine.tearsheet.figures import FIGURE_TITLES, tearsheet_figures
 
-PERCENT_KEYS = {"total_return", "cagr", "annual_volatility", "max_drawdown", "var_95", "cvar_95", "alpha"}
-MONEY_KEYS = {"initial_equity", "final_equity"}
+PERCENT_KEYS = {"total_return", "cagr", "annual_volatility", "max_drawdown", "var_95", "cvar_95", "exposure",
+                "win_rate", "best_trade", "worst_trade", "alpha"}
+MONEY_KEYS = {"initial_equity", "final_equity", "expectancy", "avg_win", "avg_loss"}
 DAY_KEYS = {"duration_days", "max_drawdown_duration_days"}
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
 _CSS = """
@@ -28,7 +29,8 @@ th,td{padding:4px 8px;border-bottom:1px solid #262730;text-align:right}th:first-
 
 
 def format_metric(key: str, value: Any, currency: str = "") -> str:
-    """A tear-sheet metric as text: percent, money, days, date or ratio; '—' when undefined."""
+    """A statistic of engine.metrics as display text (tear sheets and pages alike): percent, money, days,
+    date, count or ratio; '—' when undefined."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
     if isinstance(value, pd.Timestamp):
@@ -41,7 +43,9 @@ def format_metric(key: str, value: Any, currency: str = "") -> str:
         return format_money(float(value), currency) if currency else f"{value:,.2f}"
     if key in DAY_KEYS:
         return f"{value:,.0f} days"
-    return f"{value:,.2f}"
+    if key == "n_trades":
+        return f"{int(value):,}"
+    return f"{value:,.2f}" if isinstance(value, int | float) else str(value)
 
 
 def metrics_table(ts: TearSheet, currency: str = "") -> pd.DataFrame:
