@@ -65,32 +65,76 @@ def calmar(e: np.ndarray, ppy: float) -> float:
 
 
 def historical_var(r: np.ndarray, level: float) -> float:
-    return float(np.quantile(r, 1.0 - level)) if r.size else math.nan
+    return _sorted_var(np.sort(r), level) if r.size else math.nan
 
 
 def historical_cvar(r: np.ndarray, level: float) -> float:
+    return _sorted_cvar(np.sort(r), level) if r.size else math.nan
+
+
+def var_cvar(r: np.ndarray, level: float) -> tuple[float, float]:
+    """(historical VaR, CVaR) from one sort of `r`."""
     if r.size == 0:
-        return math.nan
-    return float(r[r <= np.quantile(r, 1.0 - level)].mean())
+        return math.nan, math.nan
+    ordered = np.sort(r)
+    return _sorted_var(ordered, level), _sorted_cvar(ordered, level)
+
+
+def _sorted_var(ordered: np.ndarray, level: float) -> float:
+    """The (1 - level) quantile of ascending `ordered`, linear interpolation: numpy's default method,
+    including its lerp (a + (b-a)t below t = 0.5, b - (b-a)(1-t) from there) so the values are equal."""
+    pos = (1.0 - level) * (ordered.size - 1)
+    lo = min(int(math.floor(pos)), ordered.size - 1)
+    hi = min(lo + 1, ordered.size - 1)
+    a, b, t = float(ordered[lo]), float(ordered[hi]), pos - lo
+    diff = b - a
+    return b - diff * (1.0 - t) if t >= 0.5 else a + diff * t
+
+
+def _sorted_cvar(ordered: np.ndarray, level: float) -> float:
+    cut = int(np.searchsorted(ordered, _sorted_var(ordered, level), side="right"))
+    return float(ordered[:cut].mean())
+
+
+def _moments(r: np.ndarray) -> tuple[float, float, float] | None:
+    """Sums of the 2nd, 3rd and 4th powers of deviations from the mean; None for a flat series."""
+    d = r - r.mean()
+    d2 = d * d
+    s2 = float(d2.sum())
+    if s2 == 0.0 or r.max() == r.min():
+        return None
+    return s2, float(np.dot(d2, d)), float(np.dot(d2, d2))
 
 
 def skew(r: np.ndarray) -> float:
     """Bias-corrected sample skewness, as pandas `Series.skew` (adjusted Fisher-Pearson G1)."""
     n = r.size
-    if n < 3 or r.max() == r.min():
-        return math.nan
-    d = r - r.mean()
-    m2, m3 = float(np.mean(d**2)), float(np.mean(d**3))
-    return math.sqrt(n * (n - 1)) / (n - 2) * m3 / m2**1.5
+    sums = _moments(r) if n >= 3 else None
+    return math.nan if sums is None else _skew_of(n, *sums)
 
 
 def kurtosis(r: np.ndarray) -> float:
     """Bias-corrected excess kurtosis, as pandas `Series.kurt` (normal = 0)."""
     n = r.size
-    if n < 4 or r.max() == r.min():
-        return math.nan
-    d = r - r.mean()
-    s2, s4 = float(np.sum(d**2)), float(np.sum(d**4))
+    sums = _moments(r) if n >= 4 else None
+    return math.nan if sums is None else _kurt_of(n, *sums)
+
+
+def skew_kurtosis(r: np.ndarray) -> tuple[float, float]:
+    """(skew, kurtosis) from one pass over the deviations."""
+    n = r.size
+    sums = _moments(r) if n >= 3 else None
+    if sums is None:
+        return math.nan, math.nan
+    return _skew_of(n, *sums), (_kurt_of(n, *sums) if n >= 4 else math.nan)
+
+
+def _skew_of(n: int, s2: float, s3: float, s4: float) -> float:
+    m2, m3 = s2 / n, s3 / n
+    return math.sqrt(n * (n - 1)) / (n - 2) * m3 / m2**1.5
+
+
+def _kurt_of(n: int, s2: float, s3: float, s4: float) -> float:
     return (n * (n + 1) * (n - 1) * s4 / ((n - 2) * (n - 3) * s2**2)
             - 3.0 * (n - 1) ** 2 / ((n - 2) * (n - 3)))
 

@@ -26,14 +26,17 @@ def clean_equity(equity: pd.Series, name: str = "equity") -> pd.Series:
         values = equity if equity.dtype == np.float64 else equity.astype(np.float64)
     except (TypeError, ValueError):
         raise DataError(f"{name} must hold numbers (account value per bar); convert it to float") from None
-    if values.isna().any():
-        values = values.dropna()
-    if values.empty:
+    raw = values.to_numpy()
+    missing = np.isnan(raw)
+    if missing.any():
+        values = values[~missing]
+        raw = raw[~missing]
+    if raw.size == 0:
         raise DataError(f"{name} is empty (or all NaN): pass at least one account value per bar")
-    if not np.isfinite(values.to_numpy()).all():
+    if not np.isfinite(raw).all():
         raise DataError(f"{name} contains infinite values: remove or repair those bars")
-    if (values <= 0).any():
-        first_bad = values.index[(values <= 0).to_numpy()][0]
+    if not raw.min() > 0:
+        first_bad = values.index[int(np.argmax(raw <= 0))]
         raise DataError(
             f"{name} must stay above zero (first non-positive value at {first_bad}); "
             "simple returns are undefined once the account is wiped out"

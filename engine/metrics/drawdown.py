@@ -54,13 +54,14 @@ def duration_of(v: np.ndarray, index: pd.Index) -> DrawdownDuration:
     if not underwater.any():
         days = 0.0 if isinstance(index, pd.DatetimeIndex) else math.nan
         return DrawdownDuration(bars=0, days=days)
-    runs = np.asarray(_runs(underwater))
-    peaks = runs[:, 0] - 1  # bar 0 is never underwater, so a run always has a peak before it
-    recovered = runs[:, 1] < len(v)
-    ends = np.where(recovered, runs[:, 1], len(v) - 1)
+    starts, stops = _run_edges(underwater)
+    peaks = starts - 1  # bar 0 is never underwater, so a run always has a peak before it
+    recovered = stops < len(v)
+    ends = np.where(recovered, stops, len(v) - 1)
     bars = ends - peaks
     if isinstance(index, pd.DatetimeIndex):
-        days = np.asarray((index[ends] - index[peaks]).total_seconds(), dtype=float) / 86400.0
+        stamps = index.values  # datetime64 in UTC even for a tz-aware index (to_numpy() gives objects)
+        days = (stamps[ends] - stamps[peaks]) / np.timedelta64(1, "D")
         best = int(np.lexsort((-np.arange(len(bars)), bars, days))[-1])  # longest; the first of equals
     else:
         days = np.full(len(bars), math.nan)
@@ -77,8 +78,9 @@ def calmar(equity: pd.Series, periods_per_year: int = 252) -> float:
     return _core.calmar(clean_equity(equity).to_numpy(), periods_per_year)
 
 
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    """(start, stop) positions of each run of True values; stop is exclusive."""
-    padded = np.concatenate([[False], mask, [False]]).astype(np.int8)
+def _run_edges(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(starts, stops) of each run of True values; stops are exclusive."""
+    padded = np.zeros(mask.size + 2, dtype=np.int8)
+    padded[1:-1] = mask
     edges = np.flatnonzero(np.diff(padded))
-    return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
+    return edges[::2], edges[1::2]

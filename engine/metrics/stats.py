@@ -106,6 +106,8 @@ def _summary(values: pd.Series) -> dict[str, Any]:
 
 def _return_stats(values: pd.Series, e: np.ndarray, r: np.ndarray, ppy: int, rf_p: float) -> dict[str, float]:
     excess = r - rf_p
+    var_95, cvar_95 = _core.var_cvar(r, 0.95)
+    skew, kurtosis = _core.skew_kurtosis(r)
     return {
         "total_return": _core.total_return(e),
         "cagr": _core.cagr(e, ppy),
@@ -115,10 +117,10 @@ def _return_stats(values: pd.Series, e: np.ndarray, r: np.ndarray, ppy: int, rf_
         "calmar": _core.calmar(e, ppy),
         "max_drawdown": _core.max_drawdown(e),
         "max_drawdown_duration_days": dd.duration_of(e, values.index).days,
-        "var_95": _core.historical_var(r, 0.95),
-        "cvar_95": _core.historical_cvar(r, 0.95),
-        "skew": _core.skew(r),
-        "kurtosis": _core.kurtosis(r),
+        "var_95": var_95,
+        "cvar_95": cvar_95,
+        "skew": skew,
+        "kurtosis": kurtosis,
     }
 
 

@@ -24,8 +24,9 @@ def trade_column(trades: pd.DataFrame | None, column: str) -> np.ndarray:
         raise DataError(
             f"trades is missing column {column!r}; expected at least {', '.join(TRADE_COLUMNS)}"
         )
+    series = trades[column]
     try:
-        values = trades[column].to_numpy(dtype=np.float64, na_value=np.nan)
+        values = series.to_numpy() if series.dtype == np.float64 else series.to_numpy(dtype=np.float64, na_value=np.nan)
     except (TypeError, ValueError):
         raise DataError(f"trades column {column!r} must be numeric") from None
     if np.isnan(values).any():
