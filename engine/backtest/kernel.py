@@ -38,14 +38,15 @@ _STATE_LISTS = ("qty", "entry_px", "entry_bar", "entry_cost", "stop", "target", 
 
 @dataclass
 class MarketData:
-    """Per-symbol lists aligned on one bar index; NaN prices and valid=False mark missing bars."""
+    """Per-symbol arrays (numpy or lists) aligned on one bar index; NaN prices and valid=False mark
+    missing bars. The loop reads single elements only, so numpy arrays need no conversion to lists."""
 
-    open: list[list[float]]
-    high: list[list[float]]
-    low: list[list[float]]
-    close: list[list[float]]
-    close_ff: list[list[float]]  # last known close (forward-filled), for marking and sizing
-    valid: list[list[bool]]
+    open: list[Sequence[float]]
+    high: list[Sequence[float]]
+    low: list[Sequence[float]]
+    close: list[Sequence[float]]
+    close_ff: list[Sequence[float]]  # last known close (forward-filled), for marking and sizing
+    valid: list[Sequence[bool]]
 
 
 @dataclass
@@ -99,11 +100,11 @@ class _Book:
         self.gate: EntryGate | None = None
         self.out = LoopOutput()
 
-    def ref_price(self, s: int, i: int, px: list[list[float]]) -> float:
+    def ref_price(self, s: int, i: int, px: list[Sequence[float]]) -> float:
         p = px[s][i]
         return p if p == p else self.md.close_ff[s][i]
 
-    def equity_and_power(self, i: int, px: list[list[float]]) -> tuple[float, float]:
+    def equity_and_power(self, i: int, px: list[Sequence[float]]) -> tuple[float, float]:
         """Equity marked at `px` (last close where a symbol has no bar) and buying power (margin 1)."""
         equity, gross = self.cash, 0.0
         for s, q in enumerate(self.qty):
@@ -299,7 +300,7 @@ def _wanted_side(book: _Book, sg: SignalData, s: int, t: int) -> bool | None:
     return bool(long)
 
 
-def _act_on_signals(book: _Book, sg: SignalData, md: MarketData, px: list[list[float]], i: int,
+def _act_on_signals(book: _Book, sg: SignalData, md: MarketData, px: list[Sequence[float]], i: int,
                     items: list[tuple[int, int]], at_open: bool) -> None:
     """Exits first (freeing cash and slots), then entries by descending strength."""
     held_before = [book.qty[s] for s, _ in items]
@@ -332,7 +333,7 @@ def _act_on_signals(book: _Book, sg: SignalData, md: MarketData, px: list[list[f
         _enter(book, sg, px, i, s, t, want)
 
 
-def _enter(book: _Book, sg: SignalData, px: list[list[float]], i: int, s: int, t: int, long: bool) -> None:
+def _enter(book: _Book, sg: SignalData, px: list[Sequence[float]], i: int, s: int, t: int, long: bool) -> None:
     cfg = book.cfg
     side = "buy" if long else "sell"
     price = fill_price(px[s][i], side, book.slip)

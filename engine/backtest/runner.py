@@ -99,7 +99,7 @@ def prepare(bars_by_symbol: dict[str, pd.DataFrame], strategy: Strategy, index: 
     """Run the strategy on each symbol and align prices and signals on `index` (the union of the
     symbols' bar times). Raises StrategyError for malformed signals."""
     n, symbols = len(index), list(bars_by_symbol)
-    market: dict[str, list[list[Any]]] = {k: [] for k in ("open", "high", "low", "close", "close_ff", "valid")}
+    market: dict[str, list[np.ndarray]] = {k: [] for k in ("open", "high", "low", "close", "close_ff", "valid")}
     sig_lists: dict[str, list[list[Any]]] = {k: [] for k in (
         "entries_long", "exits_long", "entries_short", "exits_short", "stop", "target", "strength")}
     trailing, signals_by_symbol = [], {}
@@ -116,11 +116,11 @@ def prepare(bars_by_symbol: dict[str, pd.DataFrame], strategy: Strategy, index: 
         # positions of the usable rows on the shared index (None: identical)
         pos = None if all_valid and frame.index.equals(index) else index.get_indexer(usable.index)
         for col, values in zip(PRICE_COLUMNS, columns, strict=True):
-            market[col].append((values if pos is None else _place(values[valid_rows], pos, n)).tolist())
+            market[col].append(values if pos is None else _place(values[valid_rows], pos, n))
         close = columns[3] if pos is None else _place(columns[3][valid_rows], pos, n)
         close_ff = _ffill(close)
-        market["close_ff"].append(close_ff.tolist())
-        market["valid"].append((valid_rows if pos is None else _place(valid_rows[valid_rows], pos, n)).tolist())
+        market["close_ff"].append(close_ff)
+        market["valid"].append(valid_rows if pos is None else _place(valid_rows[valid_rows], pos, n))
         marks[:, j] = np.nan_to_num(close_ff, nan=0.0)
         for name, values in _signal_arrays(sig, len(usable)).items():
             full = values if pos is None else _place(values, pos, n)

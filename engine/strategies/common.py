@@ -68,6 +68,16 @@ def gap_strength(gap: pd.Series, scale: pd.Series) -> pd.Series:
     return (gap.abs() / scale).clip(0.0, 1.0).fillna(0.0).astype(float)
 
 
+def gap_change(a: pd.Series, b: pd.Series) -> pd.Series:
+    """One-bar change of the gap a - b (NaN on the first bar and wherever either is NaN), i.e.
+    `(a - b).diff()` for two series on the same index, without pandas' alignment overhead."""
+    gap = a.to_numpy(dtype=float, na_value=np.nan) - b.to_numpy(dtype=float, na_value=np.nan)
+    change = np.empty(gap.shape[0])
+    change[:1] = np.nan
+    np.subtract(gap[1:], gap[:-1], out=change[1:])
+    return pd.Series(change, index=a.index)
+
+
 def rank_strength(values: pd.Series, window: int = 250) -> pd.Series:
     """Percentile of |values| among its own last `window` bars (this one included): 1 = the largest.
 
@@ -76,9 +86,10 @@ def rank_strength(values: pd.Series, window: int = 250) -> pd.Series:
     """
     raw = np.abs(values.to_numpy(dtype=float, na_value=np.nan))
     valid = ~np.isnan(raw)
-    levels = np.unique(raw[valid])  # coordinate compression only: ranks still use the window's values alone
+    # coordinate compression only: ranks still use the window's values alone
+    levels, inverse = np.unique(raw[valid], return_inverse=True)
     codes = np.full(raw.shape[0], -1, dtype=np.int64)
-    codes[valid] = np.searchsorted(levels, raw[valid])
+    codes[valid] = inverse
     return pd.Series(_rolling_pct_rank(codes, levels.shape[0], window, min(20, window)), index=values.index)
 
 
@@ -157,23 +168,29 @@ def build_signals(
     shorts_in = shorts_out = None
     if p.get("allow_short", False) and entries_short is not None:
         shorts_in, shorts_out = as_bool(entries_short, index), as_bool(exits_short, index)
-    close = bars["close"].astype(float)
     trailing = float(p.get("trailing_pct", 0.0))
+    stop_pct, target_pct = float(p.get("stop_loss_pct", 0.0)), float(p.get("take_profit_pct", 0.0))
+    close = bars["close"].astype(float) if stop_pct > 0 or target_pct > 0 else bars["close"]
     if strength is not None:
-        raw = strength.reindex(index).to_numpy(dtype=float, na_value=np.nan)
+        raw = _on(strength, index).to_numpy(dtype=float, na_value=np.nan)
         strength = pd.Series(np.nan_to_num(np.clip(raw, 0.0, 1.0), nan=0.0), index=index)
     return Signals(
         entries_long=longs_in,
         exits_long=longs_out,
         entries_short=shorts_in,
         exits_short=shorts_out,
-        stop_loss=stop_levels(close, longs_in, shorts_in, float(p.get("stop_loss_pct", 0.0)), True),
-        take_profit=stop_levels(close, longs_in, shorts_in, float(p.get("take_profit_pct", 0.0)), False),
+        stop_loss=stop_levels(close, longs_in, shorts_in, stop_pct, True),
+        take_profit=stop_levels(close, longs_in, shorts_in, target_pct, False),
         trailing_pct=trailing if trailing > 0 else None,
         strength=strength,
-        extras={k: v.reindex(index) for k, v in (extras or {}).items()},
-        oscillators={k: v.reindex(index) for k, v in (oscillators or {}).items()},
+        extras={k: _on(v, index) for k, v in (extras or {}).items()},
+        oscillators={k: _on(v, index) for k, v in (oscillators or {}).items()},
     )
+
+
+def _on(series: pd.Series, index: pd.Index) -> pd.Series:
+    """`series` on `index`: itself when already there (the usual case), else reindexed."""
+    return series if series.index is index or series.index.equals(index) else series.reindex(index)
 
 
 def check_signals(signals: Signals, index: pd.Index, who: str = "strategy") -> None:

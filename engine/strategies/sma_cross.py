@@ -9,7 +9,14 @@ import pandas as pd
 from engine.errors import ParameterError
 from engine.indicators import crossover, crossunder, sma
 from engine.strategies.base import Param, Signals, Strategy
-from engine.strategies.common import ALLOW_SHORT, RISK_PARAMS, build_signals, rank_strength, require_columns
+from engine.strategies.common import (
+    ALLOW_SHORT,
+    RISK_PARAMS,
+    build_signals,
+    gap_change,
+    rank_strength,
+    require_columns,
+)
 from engine.strategies.registry import register
 
 
@@ -52,6 +59,6 @@ class SmaCross(Strategy):
             exits_long=down,
             entries_short=down,
             exits_short=up,
-            strength=rank_strength((fast - slow).diff()),
+            strength=rank_strength(gap_change(fast, slow)),
             extras={f"{self.label} {self.p['fast']}": fast, f"{self.label} {self.p['slow']}": slow},
         )
