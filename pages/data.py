@@ -36,7 +36,7 @@ failed = sum(1 for s in status.symbols if s.last_status == "failed")
 m = metric_slots(4)
 m[0].metric("Symbols", f"{coverage['symbol'].nunique() if rows else 0}")
 m[1].metric("Bars stored", f"{int(coverage['bars'].sum()) if rows else 0:,}")
-newest = status.as_of
+newest = status.newest
 m[2].metric("Newest bar", newest.strftime("%d %b") if newest is not None else "—",  # the year beneath: fits a phone
             newest.strftime("%Y") if newest is not None else None, delta_color="off", delta_arrow="off")
 m[3].metric("Failed syncs", f"{failed}", help="Symbols whose latest sync failed (reason in the table).")

@@ -46,6 +46,11 @@ class DataStatus:
     as_of: pd.Timestamp | None  # newest stored bar of real data (of demo data when there is no real)
 
     @property
+    def newest(self) -> pd.Timestamp | None:
+        """Newest stored bar of any symbol and source (demo, synced or imported)."""
+        return max((s.last for s in self.symbols), default=None)
+
+    @property
     def badge(self) -> str:
         """Short text such as "offline — data as of 2024-06-07", "demo data" or ""."""
         if not self.symbols:

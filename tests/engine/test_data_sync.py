@@ -199,6 +199,8 @@ def test_offline_asks_once_then_falls_back_to_demo_never_over_real(db_engine, re
     assert status.as_of == real_before.index[-1]  # newest *real* bar
     assert status.badge.startswith(f"offline — data as of {real_before.index[-1]:%Y-%m-%d}")
     assert "demo data" in status.badge
+    newest_demo = max(load_candles(db_engine, sym).index[-1] for sym in ("INFY.NS", "AAPL"))
+    assert status.newest == max(newest_demo, real_before.index[-1])  # any source, for "Newest bar"
 
 
 def test_offline_without_demo_fallback_skips(db_engine, retry):
