@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,16 +16,25 @@ GOOD = "Date,Open,High,Low,Close,Volume\n" + "\n".join(
 ) + "\n2024-01-11,100,95,99,98,10\n"  # high below low: skipped and reported
 
 
+@pytest.fixture
+def page(browser) -> Iterator[object]:  # noqa: ANN001
+    """A desktop-sized page in its own browser context, closed after the test."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
 def _open_import_tab(page, app_url: str) -> None:  # noqa: ANN001
     page.goto(f"{app_url}/data", wait_until="domcontentloaded")
     wait_for_app(page)
     page.get_by_role("tab", name="Import CSV").click()
 
 
-def test_upload_preview_and_import(browser, app_url: str, tmp_path: Path) -> None:  # noqa: ANN001
+def test_upload_preview_and_import(page, app_url: str, tmp_path: Path) -> None:  # noqa: ANN001
     csv = tmp_path / "bars.csv"
     csv.write_text(GOOD)
-    page = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
     _open_import_tab(page, app_url)
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(csv))
     page.get_by_text("7 bars read").wait_for(timeout=30_000)
@@ -37,10 +47,9 @@ def test_upload_preview_and_import(browser, app_url: str, tmp_path: Path) -> Non
     assert page.locator('[data-testid="stException"]').count() == 0
 
 
-def test_malformed_csv_gets_a_clear_message(browser, app_url: str, tmp_path: Path) -> None:  # noqa: ANN001
+def test_malformed_csv_gets_a_clear_message(page, app_url: str, tmp_path: Path) -> None:  # noqa: ANN001
     bad = tmp_path / "bad.csv"
     bad.write_text("when,price\n2024-01-02,100\n")
-    page = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
     _open_import_tab(page, app_url)
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(bad))
     page.locator('[data-testid="stAlert"]').filter(has_text="column").first.wait_for(timeout=30_000)
