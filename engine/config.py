@@ -65,6 +65,7 @@ class Settings(BaseSettings):
     sentiment_backend: str = Field(default="auto", pattern="^(auto|finbert|lexicon)$")  # auto | finbert | lexicon
     sentiment_model: str = "ProsusAI/finbert"  # Hugging Face model id or a local model directory
     sentiment_batch_size: int = Field(default=16, ge=1, le=1024)  # texts per transformer batch
+    sentiment_quantize: bool = True  # FinBERT with int8 Linear layers (~2x faster on CPU); fp32 if it fails
 
     # news & sentiment index: Yahoo ticker news for the watchlist plus these RSS/Atom feeds (env: comma-separated)
     news_every_minutes: float = Field(default=30.0, gt=0)  # news fetch + scoring cadence

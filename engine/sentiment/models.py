@@ -85,18 +85,18 @@ def _score_of(value: float) -> Score:
 
 
 _LOCK = threading.Lock()
-_MODELS: dict[tuple[str, str, int], SentimentModel] = {}
+_MODELS: dict[tuple[str, str, int, bool], SentimentModel] = {}
 
 
-def _settings_key(settings: Settings) -> tuple[str, str, int]:
+def _settings_key(settings: Settings) -> tuple[str, str, int, bool]:
     backend = str(settings.sentiment_backend).lower()
     if backend not in BACKENDS:
         raise ConfigError(f"sentiment_backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
-    return backend, str(settings.sentiment_model), int(settings.sentiment_batch_size)
+    return backend, str(settings.sentiment_model), int(settings.sentiment_batch_size), bool(settings.sentiment_quantize)
 
 
 def get_model(settings: Settings | None = None) -> SentimentModel:
-    """The configured sentiment model, loaded once per process per (backend, model, batch size).
+    """The configured sentiment model, loaded once per process per (backend, model, batch size, int8).
 
     Backend "auto" tries FinBERT and falls back to the lexicon (reason in `.fallback_reason`);
     "finbert" raises ConfigError when FinBERT cannot load; "lexicon" never touches torch. Thread-safe.
@@ -113,13 +113,13 @@ def get_model(settings: Settings | None = None) -> SentimentModel:
         return model
 
 
-def _load(backend: str, model_id: str, batch_size: int) -> SentimentModel:
+def _load(backend: str, model_id: str, batch_size: int, quantize: bool = True) -> SentimentModel:
     if backend == "lexicon":
         return LexiconModel()
     from engine.sentiment.finbert import FinbertLoadError, load_finbert
 
     try:
-        return load_finbert(model_id, batch_size)
+        return load_finbert(model_id, batch_size, quantize=quantize)
     except FinbertLoadError as exc:
         if backend == "finbert":
             raise ConfigError(f"FinBERT could not load: {exc} (or set sentiment_backend = \"auto\")") from exc
