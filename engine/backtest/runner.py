@@ -99,8 +99,8 @@ def prepare(bars_by_symbol: dict[str, pd.DataFrame], strategy: Strategy, index: 
     """Run the strategy on each symbol and align prices and signals on `index` (the union of the
     symbols' bar times). Raises StrategyError for malformed signals."""
     n, symbols = len(index), list(bars_by_symbol)
-    market: dict[str, list[np.ndarray]] = {k: [] for k in ("open", "high", "low", "close", "close_ff", "valid")}
-    sig_lists: dict[str, list[list[Any]]] = {k: [] for k in (
+    market: dict[str, list[memoryview]] = {k: [] for k in ("open", "high", "low", "close", "close_ff", "valid")}
+    sig_lists: dict[str, list[memoryview]] = {k: [] for k in (
         "entries_long", "exits_long", "entries_short", "exits_short", "stop", "target", "strength")}
     trailing, signals_by_symbol = [], {}
     any_flag = np.zeros((n, len(symbols)), dtype=bool)
@@ -116,15 +116,15 @@ def prepare(bars_by_symbol: dict[str, pd.DataFrame], strategy: Strategy, index: 
         # positions of the usable rows on the shared index (None: identical)
         pos = None if all_valid and frame.index.equals(index) else index.get_indexer(usable.index)
         for col, values in zip(PRICE_COLUMNS, columns, strict=True):
-            market[col].append(values if pos is None else _place(values[valid_rows], pos, n))
+            market[col].append(_view(values if pos is None else _place(values[valid_rows], pos, n)))
         close = columns[3] if pos is None else _place(columns[3][valid_rows], pos, n)
         close_ff = _ffill(close)
-        market["close_ff"].append(close_ff)
-        market["valid"].append(valid_rows if pos is None else _place(valid_rows[valid_rows], pos, n))
+        market["close_ff"].append(_view(close_ff))
+        market["valid"].append(_view(valid_rows if pos is None else _place(valid_rows[valid_rows], pos, n)))
         marks[:, j] = np.nan_to_num(close_ff, nan=0.0)
         for name, values in _signal_arrays(sig, len(usable)).items():
             full = values if pos is None else _place(values, pos, n)
-            sig_lists[name].append(full)  # arrays: the loop reads signals only on flagged bars
+            sig_lists[name].append(_view(full))
             if values.dtype == bool:
                 any_flag[:, j] |= full
     flagged: dict[int, list[int]] = {}
@@ -170,6 +170,13 @@ def _signal_arrays(sig: Signals, n: int) -> dict[str, np.ndarray]:
         "entries_short": flags(sig.entries_short), "exits_short": flags(sig.exits_short),
         "stop": levels(sig.stop_loss), "target": levels(sig.take_profit), "strength": levels(sig.strength),
     }
+
+
+def _view(values: np.ndarray) -> memoryview:
+    """A zero-copy, list-like view of a 1-D array: indexing gives Python floats and bools, as fast as
+    a list's, without converting thousands of bars to Python objects first (numpy's own scalars
+    would slow every sum the loop does with them)."""
+    return memoryview(np.ascontiguousarray(values))
 
 
 def _place(values: np.ndarray, pos: np.ndarray, n: int) -> np.ndarray:
