@@ -11,6 +11,7 @@ import pandas as pd
 
 from engine.backtest.config import BacktestConfig
 from engine.errors import DataError
+from engine.metrics.trades import TradeArrays
 from engine.strategies.base import Signals
 
 TRADE_COLUMNS = ("symbol", "side", "entry_time", "exit_time", "entry_price", "exit_price", "qty", "pnl",
@@ -42,10 +43,14 @@ class BacktestResult:
     params: dict[str, Any] = field(default_factory=dict)
     benchmark: pd.Series | None = None
     _stats: dict[str, Any] | None = field(default=None, repr=False)
+    # the loop's pnl / pnl_pct / bars_held arrays, so stats need not read them back out of `trades`
+    _trade_arrays: TradeArrays | None = field(default=None, repr=False)
 
     def __setattr__(self, name: str, value: Any) -> None:
         if name in ("benchmark", "equity", "trades", "exposure") and "_stats" in self.__dict__:
             object.__setattr__(self, "_stats", None)  # cached stats would describe the old inputs
+        if name == "trades" and "_trade_arrays" in self.__dict__:
+            object.__setattr__(self, "_trade_arrays", None)
         object.__setattr__(self, name, value)
 
     @property
@@ -62,8 +67,9 @@ class BacktestResult:
         if self._stats is None:
             from engine.metrics import compute_stats
 
+            trades = self.trades if self._trade_arrays is None else self._trade_arrays
             self._stats = compute_stats(
-                self.equity, self.trades, self.benchmark, periods_per_year=self.config.periods_per_year,
+                self.equity, trades, self.benchmark, periods_per_year=self.config.periods_per_year,
                 rf=self.config.rf, exposure=self.exposure,
             )
         return self._stats

@@ -19,6 +19,7 @@ from engine.backtest.config import BacktestConfig
 from engine.backtest.kernel import LoopOutput, MarketData, SignalData, run_loop
 from engine.backtest.result import BacktestResult, empty_trades
 from engine.errors import DataError, StrategyError
+from engine.metrics.trades import TradeArrays
 from engine.strategies.base import Signals, Strategy
 
 PRICE_COLUMNS = ("open", "high", "low", "close")
@@ -205,11 +206,13 @@ def _assemble(out: LoopOutput, marks: np.ndarray, index: pd.DatetimeIndex, symbo
     equity = cash + (qty * marks).sum(axis=1)
     held = qty != 0
     held[-1] = np.asarray(out.qty_before_end) != 0  # the last bar was held until its closing fill
+    trades, arrays = _trades_frame(out.trades, index, symbols)
     return BacktestResult(
         equity=pd.Series(equity, index=index, name="equity"),
         cash=pd.Series(cash, index=index, name="cash"),
         positions=pd.DataFrame(qty, index=index, columns=symbols),
-        trades=_trades_frame(out.trades, index, symbols),
+        trades=trades,
+        _trade_arrays=arrays,
         config=config,
         signals=signals,
         exposure=float(held.any(axis=1).mean()),
@@ -218,10 +221,14 @@ def _assemble(out: LoopOutput, marks: np.ndarray, index: pd.DatetimeIndex, symbo
     )
 
 
-def _trades_frame(trades: list[tuple], index: pd.DatetimeIndex, symbols: list[str]) -> pd.DataFrame:
+def _trades_frame(trades: list[tuple], index: pd.DatetimeIndex,
+                  symbols: list[str]) -> tuple[pd.DataFrame, TradeArrays]:
+    """The trade table (TRADE_COLUMNS) and its numeric columns for the statistics."""
     if not trades:
-        return empty_trades()
+        return empty_trades(), TradeArrays(np.empty(0), np.empty(0), np.empty(0))
     cols = list(zip(*trades, strict=True))
+    arrays = TradeArrays(np.asarray(cols[7], dtype=float), np.asarray(cols[8], dtype=float),
+                         np.asarray(cols[10], dtype=float))
     frame = pd.DataFrame({
         "symbol": _strings([symbols[s] for s in cols[0]]),
         "side": _strings(cols[1]),
@@ -230,13 +237,13 @@ def _trades_frame(trades: list[tuple], index: pd.DatetimeIndex, symbols: list[st
         "entry_price": np.asarray(cols[4], dtype=float),
         "exit_price": np.asarray(cols[5], dtype=float),
         "qty": np.asarray(cols[6], dtype=float),
-        "pnl": np.asarray(cols[7], dtype=float),
-        "pnl_pct": np.asarray(cols[8], dtype=float),
+        "pnl": arrays.pnl,
+        "pnl_pct": arrays.pnl_pct,
         "costs": np.asarray(cols[9], dtype=float),
         "bars_held": np.asarray(cols[10], dtype="int64"),
         "exit_reason": _strings(cols[11]),
     })
-    return frame  # already in exit order: the loop records trades as they close
+    return frame, arrays  # already in exit order: the loop records trades as they close
 
 
 _STR = pd.Series(["x"]).dtype  # pandas' default string dtype (arrow-backed "str" under pandas 3)

@@ -62,7 +62,7 @@ METRIC_CONVENTIONS: dict[str, str] = {
 
 def compute_stats(
     equity: pd.Series,
-    trades: pd.DataFrame | None = None,
+    trades: pd.DataFrame | tr.TradeArrays | None = None,
     benchmark: pd.Series | None = None,
     *,
     periods_per_year: int = 252,
@@ -124,9 +124,11 @@ def _return_stats(values: pd.Series, e: np.ndarray, r: np.ndarray, ppy: int, rf_
     }
 
 
-def _trade_stats(trades: pd.DataFrame | None) -> dict[str, Any]:
-    columns = [tr.trade_column(trades, c) for c in ("pnl", "pnl_pct", "bars_held")]
-    return {"n_trades": tr.n_trades(trades), **_core.trade_figures(*columns)}
+def _trade_stats(trades: pd.DataFrame | tr.TradeArrays | None) -> dict[str, Any]:
+    if isinstance(trades, tr.TradeArrays):
+        return {"n_trades": len(trades), **_core.trade_figures(trades.pnl, trades.pnl_pct, trades.bars_held)}
+    columns = tr.TradeArrays.from_frame(trades)
+    return {"n_trades": tr.n_trades(trades), **_core.trade_figures(columns.pnl, columns.pnl_pct, columns.bars_held)}
 
 
 def _exposure(exposure: float | None) -> float:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -9,6 +11,24 @@ from engine.errors import DataError
 from engine.metrics import _core
 
 TRADE_COLUMNS = ("pnl", "pnl_pct", "entry_time", "exit_time", "bars_held")
+
+
+@dataclass(frozen=True)
+class TradeArrays:
+    """The numeric trade columns the statistics read, as float64 arrays of equal length (one value per
+    closed trade). A backtest hands these over directly; a DataFrame is read with `from_frame`."""
+
+    pnl: np.ndarray
+    pnl_pct: np.ndarray
+    bars_held: np.ndarray
+
+    @classmethod
+    def from_frame(cls, trades: pd.DataFrame | None) -> TradeArrays:
+        """Read and validate the columns of a trades DataFrame (None or empty: no trades)."""
+        return cls(*(trade_column(trades, c) for c in ("pnl", "pnl_pct", "bars_held")))
+
+    def __len__(self) -> int:
+        return int(self.pnl.size)
 
 
 def trade_column(trades: pd.DataFrame | None, column: str) -> np.ndarray:

@@ -272,6 +272,22 @@ def test_stats_use_exposure_and_periods() -> None:
     assert not np.isnan(stats["beta"])  # benchmark defaults to the symbol's close
 
 
+def test_stats_from_the_loops_arrays_equal_stats_read_from_the_trade_table() -> None:
+    from engine.metrics import compute_stats
+
+    cfg = BacktestConfig(cash=10_000, costs=0.001, allow_short=True, sizing="pct_equity", size_value=50)
+    result = run_backtest(random_walk(300, 5), scripted(entries_long=[3, 60, 200], exits_long=[40, 150],
+                                                        entries_short=[100, 250], exits_short=[130]), cfg)
+    from_table = compute_stats(result.equity, result.trades, result.benchmark, exposure=result.exposure)
+    assert result.stats["n_trades"] == from_table["n_trades"] == 5
+    assert result.stats.keys() == from_table.keys()
+    for key, value in from_table.items():
+        assert result.stats[key] == (value if key in ("start", "end") else pytest.approx(value, nan_ok=True)), key
+    edited = result.trades.assign(pnl=result.trades["pnl"].abs())  # replacing trades drops the loop's arrays
+    result.trades = edited
+    assert result.stats["win_rate"] == 1.0 != from_table["win_rate"]
+
+
 def test_replacing_the_benchmark_recomputes_stats() -> None:
     cfg = BacktestConfig(cash=10_000, sizing="fixed_qty", size_value=10)
     result = run_backtest(TEN_BARS, scripted(entries_long=[1], exits_long=[4]), cfg)
