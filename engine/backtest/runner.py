@@ -232,8 +232,8 @@ def _trades_frame(trades: list[tuple], index: pd.DatetimeIndex,
     frame = pd.DataFrame({
         "symbol": _strings([symbols[s] for s in cols[0]]),
         "side": _strings(cols[1]),
-        "entry_time": index[np.asarray(cols[2])],
-        "exit_time": index[np.asarray(cols[3])],
+        "entry_time": index.take(np.asarray(cols[2])),
+        "exit_time": index.take(np.asarray(cols[3])),
         "entry_price": np.asarray(cols[4], dtype=float),
         "exit_price": np.asarray(cols[5], dtype=float),
         "qty": np.asarray(cols[6], dtype=float),
@@ -242,7 +242,7 @@ def _trades_frame(trades: list[tuple], index: pd.DatetimeIndex,
         "costs": np.asarray(cols[9], dtype=float),
         "bars_held": np.asarray(cols[10], dtype="int64"),
         "exit_reason": _strings(cols[11]),
-    })
+    }, copy=False)  # every column is a new array already
     return frame, arrays  # already in exit order: the loop records trades as they close
 
 
