@@ -106,7 +106,11 @@ def test_tiny_finbert_through_the_cli(capsys, tmp_path):
                          "--backend", "finbert", "--batch-size", "1", "--json")
     rows = [json.loads(line) for line in out.splitlines()]
     assert code == 0, err
-    assert len(rows) == 2 and all(r["model"] == str(model_dir) and -1 <= r["score"] <= 1 for r in rows)
+    assert len(rows) == 2 and all(r["model"] == f"{model_dir} (int8)" and -1 <= r["score"] <= 1 for r in rows)
+    code, out, err = run(capsys, "sentiment", "score", INFY, "--model", str(model_dir), "--backend", "finbert",
+                         "--fp32", "--json")
+    assert code == 0, err
+    assert json.loads(out)["model"] == str(model_dir)  # exact fp32 scores carry the plain name
 
 
 def test_subprocess_reads_stdin():

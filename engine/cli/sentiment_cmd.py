@@ -38,7 +38,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     if args.batch_size is not None and args.batch_size < 1:
         raise DataError(f"--batch-size must be at least 1, got {args.batch_size}")
     update = {"sentiment_model": args.model, "sentiment_backend": args.backend,
-              "sentiment_batch_size": args.batch_size}
+              "sentiment_batch_size": args.batch_size, "sentiment_quantize": False if args.fp32 else None}
     settings = get_settings().model_copy(update={k: v for k, v in update.items() if v is not None})
     scores = get_model(settings).score(texts)
     if args.json:
@@ -60,5 +60,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--model", help="FinBERT model id or local directory (default: the sentiment_model setting)")
     p.add_argument("--backend", choices=BACKENDS, help="auto (FinBERT, else lexicon), finbert or lexicon")
     p.add_argument("--batch-size", type=int, help="texts per transformer batch (default: the setting, 16)")
+    p.add_argument("--fp32", action="store_true",
+                   help="run FinBERT in exact fp32 instead of int8 (about half the speed; repeatable scores)")
     p.add_argument("--json", action="store_true", help="print one JSON object per text, one per line")
     p.set_defaults(func=cmd_score)

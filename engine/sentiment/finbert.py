@@ -69,7 +69,8 @@ class FinbertModel:
         self._max_len = min(int(tokenizer.model_max_length), int(config.max_position_embeddings))
         self._multi_label = config.problem_type == "multi_label_classification"  # sigmoid, as the pipeline does
         self._lock = threading.Lock()  # one forward pass at a time; the tokenizer's settings are shared too
-        self.name, self.batch_size = name, batch_size
+        self.model_id, self.batch_size = name, batch_size
+        self.name = name if precision == "fp32" else f"{name} ({precision})"  # what every score records
         self.precision, self.precision_note = precision, precision_note
 
     def score(self, texts: list[str]) -> list[Score]:
@@ -167,7 +168,7 @@ def _with_int8(fp32: FinbertModel, reload: Callable[[], Any]) -> FinbertModel:
     reference = fp32.probabilities(list(PROBES))
     try:
         network = quantize_int8(fp32._network)
-        int8 = FinbertModel(fp32._tokenizer, network, fp32.name, fp32.batch_size, "int8")
+        int8 = FinbertModel(fp32._tokenizer, network, fp32.model_id, fp32.batch_size, "int8")
         drift = max(abs(fp32._to_score(a).score - fp32._to_score(b).score)
                     for a, b in zip(reference, int8.probabilities(list(PROBES)), strict=True))
     except Exception as exc:  # noqa: BLE001 - no int8 engine, API removed from torch, unsupported layers …
@@ -177,7 +178,7 @@ def _with_int8(fp32: FinbertModel, reload: Callable[[], Any]) -> FinbertModel:
             return int8
         note = f"int8 moved a probe headline's score by {drift:.3f} (more than {MAX_INT8_DRIFT})"
     log.warning("FinBERT %s runs in fp32: %s", fp32.name, note)
-    return FinbertModel(fp32._tokenizer, reload(), fp32.name, fp32.batch_size, "fp32", note)
+    return FinbertModel(fp32._tokenizer, reload(), fp32.model_id, fp32.batch_size, "fp32", note)
 
 
 def _check_downloadable(model: str) -> None:

@@ -52,7 +52,7 @@ class ModelStatus:
     def describe(self) -> str:
         """One line for a badge, e.g. "lexicon (offline fallback): FinBERT weights not found …"."""
         if self.backend == "finbert":
-            return f"FinBERT: {self.name}"
+            return f"FinBERT: {self.name}" + (f" (fp32: {self.reason})" if self.reason else "")
         return f"lexicon (offline fallback): {self.reason}" if self.reason else "lexicon"
 
 
@@ -129,7 +129,8 @@ def _load(backend: str, model_id: str, batch_size: int, quantize: bool = True) -
 def model_status(settings: Settings | None = None) -> ModelStatus:
     """Backend, name and fallback reason of the model get_model() returns (loading it if needed)."""
     model = get_model(settings)
-    return ModelStatus(getattr(model, "backend", "lexicon"), model.name, getattr(model, "fallback_reason", None))
+    reason = getattr(model, "precision_note", None) or getattr(model, "fallback_reason", None)
+    return ModelStatus(getattr(model, "backend", "lexicon"), model.name, reason)
 
 
 def clear_models() -> None:

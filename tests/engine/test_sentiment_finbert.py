@@ -186,6 +186,8 @@ def test_int8_is_the_default_and_scores(trained_dir):
     assert quantised_linears(model) == 2 * 6 + 2  # per layer: q, k, v, attention out, intermediate, out; pooler, classifier
     scores = model.score([t for t, _ in HEADLINES])
     assert all(s.label in LABELS and -1 <= s.score <= 1 and 1 / 3 <= s.confidence <= 1 for s in scores)
+    assert {s.model for s in scores} == {f"{trained_dir} (int8)"}  # every score says it came from int8
+    assert model_status(finbert_settings(trained_dir, quantize=True)).describe() == f"FinBERT: {trained_dir} (int8)"
 
 
 def test_int8_agrees_with_fp32(trained_dir):
@@ -240,6 +242,9 @@ def test_int8_that_moves_scores_is_refused(trained_dir, monkeypatch):
     model = get_model(finbert_settings(trained_dir, quantize=True))
     assert model.precision == "fp32"
     assert model.precision_note.startswith("int8 moved a probe headline's score by ")
+    assert model.name == str(trained_dir)  # fp32 scores carry the plain model name
+    status = model_status(finbert_settings(trained_dir, quantize=True)).describe()
+    assert status.startswith(f"FinBERT: {trained_dir} (fp32: int8 moved a probe headline's score by ")
     assert model.score(["Shares plunge", "Infosys beats estimates"]) == reference  # weights reloaded, undamaged
 
 
