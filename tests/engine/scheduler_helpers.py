@@ -48,13 +48,20 @@ def assert_sequential(runs: pd.DataFrame) -> None:
         assert start >= prev_end, (prev_end, start)
 
 
-def assert_each_tick_once(runs: pd.DataFrame, every_s: float) -> None:
-    """Runs of one job by one scheduler, as many as cadences fit between the first and the last.
+def assert_each_tick_once(runs: pd.DataFrame, every_s: float, max_gap_s: float = 1.0) -> None:
+    """Runs of one job by one scheduler: no tick run twice, none dropped for a stretch.
 
-    A tick fired by two schedulers would show as a second owner or as extra runs; ticks lost to a
-    standby as missing runs. One run of slack absorbs a late first or last run on a busy machine.
+    A tick fired by two schedulers shows as a second owner or as more runs than cadences fit between
+    the first and the last run. Ticks lost to a standby (a holder that stops while the lease has not
+    passed on) show as a gap of about a lease period: no gap may exceed `max_gap_s`, which a test sets
+    below its lease. A CPU-starved process runs a tick late and APScheduler coalesces the ones it
+    missed, so a busy machine may leave shorter gaps and fewer runs; neither is a scheduling fault.
     """
     assert runs["owner"].nunique() == 1, runs["owner"].value_counts().to_dict()
-    span = (runs["started_at"].iloc[-1] - runs["started_at"].iloc[0]).total_seconds()
+    starts = runs["started_at"]
+    span = (starts.iloc[-1] - starts.iloc[0]).total_seconds()
     expected = span / every_s
-    assert abs((len(runs) - 1) - expected) <= 1.5, (len(runs), expected, runs["started_at"].tolist())
+    assert len(runs) - 1 <= expected + 1.5, (len(runs), expected, starts.tolist())  # nothing ran twice
+    gaps = starts.diff().dt.total_seconds().iloc[1:]
+    assert gaps.max() <= max_gap_s, (gaps.max(), starts.tolist())  # nothing lost for a lease period
+    assert len(runs) - 1 >= expected / 2, (len(runs), expected, starts.tolist())  # most ticks ran

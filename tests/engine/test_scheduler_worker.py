@@ -143,7 +143,7 @@ def test_two_workers_on_one_database_run_each_tick_once(worker_env, db_engine) -
     assert [code for code, _, _ in results] == [0, 0], logs
     alerts = runs_of(recent_job_runs(db_engine, limit=500), "alert_check")
     alerts = alerts[(alerts["started_at"] > both_up) & (alerts["started_at"] < stopping)]
-    assert_each_tick_once(alerts, FAST_S)  # the lease holder ran every tick; the other stood by
+    assert_each_tick_once(alerts, FAST_S, max_gap_s=2.0)  # the holder ran the ticks (lease 3 s); the other stood by
 
 
 def test_jobs_command_lists_recent_runs_and_the_lease(db_engine, capsys) -> None:  # noqa: ANN001
