@@ -170,6 +170,7 @@ def build_signals(
         shorts_in, shorts_out = as_bool(entries_short, index), as_bool(exits_short, index)
     trailing = float(p.get("trailing_pct", 0.0))
     stop_pct, target_pct = float(p.get("stop_loss_pct", 0.0)), float(p.get("take_profit_pct", 0.0))
+    close = bars["close"].astype(float) if stop_pct > 0 or target_pct > 0 else None  # only levels need it
     if strength is not None:
         raw = _on(strength, index).to_numpy(dtype=float, na_value=np.nan)
         strength = pd.Series(np.nan_to_num(np.clip(raw, 0.0, 1.0), nan=0.0), index=index)
@@ -178,9 +179,8 @@ def build_signals(
         exits_long=longs_out,
         entries_short=shorts_in,
         exits_short=shorts_out,
-        stop_loss=stop_levels(bars["close"].astype(float), longs_in, shorts_in, stop_pct, True) if stop_pct > 0 else None,
-        take_profit=(stop_levels(bars["close"].astype(float), longs_in, shorts_in, target_pct, False)
-                     if target_pct > 0 else None),
+        stop_loss=stop_levels(close, longs_in, shorts_in, stop_pct, True) if close is not None else None,
+        take_profit=stop_levels(close, longs_in, shorts_in, target_pct, False) if close is not None else None,
         trailing_pct=trailing if trailing > 0 else None,
         strength=strength,
         extras={k: _on(v, index) for k, v in (extras or {}).items()},
