@@ -55,14 +55,17 @@ def _signed_money(value: float, currency: str) -> str:
     return f"{'▲' if value > 0 else '▼' if value < 0 else '·'} {format_money(value, currency)}"
 
 
+def _links(*links: tuple[str, str, str]) -> None:
+    """Page links (page, label, icon) side by side; they stack on a phone."""
+    for col, (page, label, icon) in zip(st.columns(len(links)), links, strict=True):
+        with col:
+            st.page_link(page, label=label, icon=icon)
+
+
 def positions(frame: pd.DataFrame) -> None:
     if frame.empty:
         st.info("No open positions — deploy a strategy to paper trading, or add holdings to a portfolio.", icon="📭")
-        c1, c2 = st.columns(2)
-        with c1:
-            st.page_link("pages/paper.py", label="Paper Trading", icon="🧾")
-        with c2:
-            st.page_link("pages/portfolio.py", label="Portfolio", icon="💼")
+        _links(("pages/paper.py", "Paper Trading", "🧾"), ("pages/portfolio.py", "Portfolio", "💼"))
         return
     cur = frame["currency"]  # each row in its own currency, nothing converted
     table = pd.DataFrame({  # P&L right after the symbol: what a phone shows first
@@ -159,11 +162,7 @@ def jobs(health: SchedulerHealth, frame: pd.DataFrame) -> None:
     scheduler_line(health)
     if (frame["status"] == "never run").all():
         st.caption("No job has run yet. You can sync data by hand meanwhile.")
-        c1, c2 = st.columns(2)
-        with c1:
-            st.page_link("pages/data.py", label="Sync now on Data", icon="🗄️")
-        with c2:
-            st.page_link("pages/settings.py", label="Scheduler on Settings", icon="⚙️")
+        _links(("pages/data.py", "Sync now on Data", "🗄️"), ("pages/settings.py", "Scheduler on Settings", "⚙️"))
         return
     lines = []
     for job in frame.itertuples(index=False):

@@ -125,10 +125,8 @@ def _return_stats(values: pd.Series, e: np.ndarray, r: np.ndarray, ppy: int, rf_
 
 
 def _trade_stats(trades: pd.DataFrame | tr.TradeArrays | None) -> dict[str, Any]:
-    if isinstance(trades, tr.TradeArrays):
-        return {"n_trades": len(trades), **_core.trade_figures(trades.pnl, trades.pnl_pct, trades.bars_held)}
-    columns = tr.TradeArrays.from_frame(trades)
-    return {"n_trades": tr.n_trades(trades), **_core.trade_figures(columns.pnl, columns.pnl_pct, columns.bars_held)}
+    arrays = trades if isinstance(trades, tr.TradeArrays) else tr.TradeArrays.from_frame(trades)
+    return {"n_trades": len(arrays), **_core.trade_figures(arrays.pnl, arrays.pnl_pct, arrays.bars_held)}
 
 
 def _exposure(exposure: float | None) -> float:

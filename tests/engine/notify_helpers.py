@@ -14,6 +14,20 @@ from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import pytest
+
+from engine.config import get_settings
+from engine.secrets import generate_key
+
+
+@pytest.fixture(autouse=True)
+def fast_notify(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Import into a test module to run it with a fresh secret key and sub-second notification retries."""
+    monkeypatch.setenv("QUANTDESK_SECRET_KEY", generate_key())
+    monkeypatch.setenv("QUANTDESK_NOTIFY_RETRY_WAIT_S", "0.01")
+    monkeypatch.setenv("QUANTDESK_NOTIFY_TIMEOUT_S", "3")
+    get_settings.cache_clear()
+
 
 @dataclass
 class ReceivedMail:

@@ -13,18 +13,10 @@ from engine.config import get_settings
 from engine.secrets import SecretKeyError, decrypt_secrets, generate_key
 from storage import notifications as store
 from storage.db import transaction
-from tests.engine.notify_helpers import SmtpServer, WebhookServer, closed_port
+from tests.engine.notify_helpers import SmtpServer, WebhookServer, closed_port, fast_notify  # noqa: F401
 
 PASSWORD = "p@ss:w/rd%+ x"  # characters that must survive URL quoting
 TOKEN = "tok+en/Secret-123"
-
-
-@pytest.fixture(autouse=True)
-def fast_notify(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("QUANTDESK_SECRET_KEY", generate_key())
-    monkeypatch.setenv("QUANTDESK_NOTIFY_RETRY_WAIT_S", "0.01")
-    monkeypatch.setenv("QUANTDESK_NOTIFY_TIMEOUT_S", "3")
-    get_settings.cache_clear()
 
 
 @pytest.fixture

@@ -12,18 +12,10 @@ from streamlit.testing.v1 import AppTest
 from engine import notify
 from engine.config import get_settings
 from engine.secrets import generate_key
-from tests.engine.notify_helpers import WebhookServer, closed_port
+from tests.engine.notify_helpers import WebhookServer, closed_port, fast_notify  # noqa: F401
 from tests.pages.page_helpers import ROOT, app, demo_env, empty_db, errors, seeded  # noqa: F401
 
 TOKEN = "hook-Secret-Token-42"
-
-
-@pytest.fixture(autouse=True)
-def fast_notify(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("QUANTDESK_SECRET_KEY", generate_key())
-    monkeypatch.setenv("QUANTDESK_NOTIFY_RETRY_WAIT_S", "0.01")
-    monkeypatch.setenv("QUANTDESK_NOTIFY_TIMEOUT_S", "3")
-    get_settings.cache_clear()
 
 
 @pytest.fixture
